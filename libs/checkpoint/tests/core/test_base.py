@@ -135,7 +135,12 @@ def test_checkpoint_helpers() -> None:
     assert cp["channel_values"]["a"] == 1
     assert cp["versions_seen"]["node"]["a"] == 1
     assert get_checkpoint_id({"configurable": {"checkpoint_id": "x"}}) == "x"
-    assert WRITES_IDX_MAP == {"__error__": -1, "__scheduled__": -2, "__interrupt__": -3, "__resume__": -4}
+    assert WRITES_IDX_MAP == {
+        "__error__": -1,
+        "__scheduled__": -2,
+        "__interrupt__": -3,
+        "__resume__": -4,
+    }
     created = create_checkpoint(cp, None, 3)
     assert created["channel_values"] == {"a": 1}
     assert created["id"].split("-")[3] == "8003"

@@ -129,11 +129,16 @@ def test_list_filters_before_limit_and_namespaces() -> None:
     assert [t.checkpoint["id"] for t in saver.list({"configurable": {"thread_id": "t"}})] == (
         ids[::-1] + child[::-1]
     )
-    assert [t.checkpoint["id"] for t in saver.list(cfg("t"), before=cfg("t", "", ids[3]), limit=2)] == [
+    assert [
+        t.checkpoint["id"] for t in saver.list(cfg("t"), before=cfg("t", "", ids[3]), limit=2)
+    ] == [
         ids[2],
         ids[1],
     ]
-    assert [t.metadata["step"] for t in saver.list(cfg("t"), filter={"step": {"$gte": 3}})] == [4, 3]
+    assert [t.metadata["step"] for t in saver.list(cfg("t"), filter={"step": {"$gte": 3}})] == [
+        4,
+        3,
+    ]
     assert [t.checkpoint["id"] for t in saver.list(None, filter={"user": "x"})] == other
     assert len(list(saver.list(None))) == 8
     assert list(saver.list(cfg("t"), limit=0)) == []

@@ -14,7 +14,11 @@ def test_imported_core_is_the_workspace_copy() -> None:
 
 def test_namespace_packages_have_no_init() -> None:
     for lib in (ROOT / "libs").iterdir():
-        for forbidden in ("langgraph/__init__.py", "langgraph/checkpoint/__init__.py", "langgraph/store/__init__.py"):
+        for forbidden in (
+            "langgraph/__init__.py",
+            "langgraph/checkpoint/__init__.py",
+            "langgraph/store/__init__.py",
+        ):
             assert not (lib / forbidden).exists(), lib / forbidden
 
 

@@ -137,7 +137,9 @@ def test_compile_filter_none() -> None:
         (("a",), "prefix", (), True),
     ],
 )
-def test_namespace_matches(ns: tuple[str, ...], kind: str, path: tuple[str, ...], expected: bool) -> None:
+def test_namespace_matches(
+    ns: tuple[str, ...], kind: str, path: tuple[str, ...], expected: bool
+) -> None:
     assert namespace_matches(ns, kind, path) is expected
 
 

@@ -168,11 +168,7 @@ def get_checkpoint_metadata(
         if not source:
             continue
         for key, value in source.items():
-            if (
-                key in merged
-                or key in EXCLUDED_METADATA_KEYS
-                or key.startswith("__")
-            ):
+            if key in merged or key in EXCLUDED_METADATA_KEYS or key.startswith("__"):
                 continue
             if isinstance(value, str):
                 merged[key] = _strip_nul(value)
@@ -195,9 +191,7 @@ def copy_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
     copied: dict[str, Any] = dict(checkpoint)
     copied["channel_values"] = checkpoint["channel_values"].copy()
     copied["channel_versions"] = checkpoint["channel_versions"].copy()
-    copied["versions_seen"] = {
-        k: v.copy() for k, v in checkpoint["versions_seen"].items()
-    }
+    copied["versions_seen"] = {k: v.copy() for k, v in checkpoint["versions_seen"].items()}
     copied["pending_sends"] = list(checkpoint.get("pending_sends", []))  # type: ignore[typeddict-item]
     copied["updated_channels"] = checkpoint.get("updated_channels")
     return copied  # type: ignore[return-value]
@@ -289,9 +283,7 @@ class BaseCheckpointSaver(Generic[V]):
         self.serde = maybe_add_typed_methods(serde or self.serde)
 
     def _unsupported(self, method: str) -> NotSupportedError:
-        return NotSupportedError(
-            f"{type(self).__name__} does not implement {method}()"
-        )
+        return NotSupportedError(f"{type(self).__name__} does not implement {method}()")
 
     @property
     def config_specs(self) -> list[Any]:
@@ -353,9 +345,7 @@ class BaseCheckpointSaver(Generic[V]):
         """Copy every checkpoint and write of a thread to another thread id."""
         raise self._unsupported("copy_thread")
 
-    def prune(
-        self, thread_ids: Sequence[str], *, strategy: str = "keep_latest"
-    ) -> None:
+    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """Shrink threads: ``"keep_latest"`` per namespace, or ``"delete"`` everything."""
         raise self._unsupported("prune")
 
@@ -426,9 +416,7 @@ class BaseCheckpointSaver(Generic[V]):
         """Async :meth:`copy_thread`."""
         raise self._unsupported("acopy_thread")
 
-    async def aprune(
-        self, thread_ids: Sequence[str], *, strategy: str = "keep_latest"
-    ) -> None:
+    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """Async :meth:`prune`."""
         raise self._unsupported("aprune")
 
@@ -438,9 +426,7 @@ class BaseCheckpointSaver(Generic[V]):
         """Async :meth:`get_delta_channel_history`."""
         if not channels:
             return {}
-        history: dict[str, DeltaChannelHistory] = {
-            ch: {"writes": []} for ch in channels
-        }
+        history: dict[str, DeltaChannelHistory] = {ch: {"writes": []} for ch in channels}
         target = await self.aget_tuple(config)
         if target is None:
             return history
@@ -478,9 +464,7 @@ class BaseCheckpointSaver(Generic[V]):
         derived: SerializerProtocol
         if isinstance(serde, JsonPlusSerializer):
             derived = serde.with_msgpack_allowlist(extra_allowlist)
-        elif isinstance(serde, EncryptedSerializer) and isinstance(
-            serde.serde, JsonPlusSerializer
-        ):
+        elif isinstance(serde, EncryptedSerializer) and isinstance(serde.serde, JsonPlusSerializer):
             inner = serde.serde.with_msgpack_allowlist(extra_allowlist)
             if inner is serde.serde:
                 return self
@@ -507,14 +491,11 @@ def require_thread_id(config: RunnableConfig | None, method: str) -> str:
     """Return ``configurable.thread_id`` as a string or raise a named error."""
     configurable = (config or {}).get("configurable")
     if not isinstance(configurable, Mapping):
-        raise InvalidConfigError(
-            f"{method}: config has no 'configurable' mapping (got {config!r})"
-        )
+        raise InvalidConfigError(f"{method}: config has no 'configurable' mapping (got {config!r})")
     thread_id = configurable.get("thread_id")
     if thread_id is None or thread_id == "":
         raise InvalidConfigError(
-            f"{method}: config['configurable'] lacks 'thread_id' (got keys "
-            f"{sorted(configurable)})"
+            f"{method}: config['configurable'] lacks 'thread_id' (got keys {sorted(configurable)})"
         )
     return thread_id if isinstance(thread_id, str) else str(thread_id)
 

@@ -60,12 +60,10 @@ def values_equal(actual: Any, expected: Any) -> bool:
     if kind != _kind(actual):
         return False
     if kind == "dict":
-        return all(
-            k in actual and values_equal(actual[k], v) for k, v in expected.items()
-        )
+        return all(k in actual and values_equal(actual[k], v) for k, v in expected.items())
     if kind == "list":
         return len(actual) == len(expected) and all(
-            values_equal(a, e) for a, e in zip(actual, expected)
+            values_equal(a, e) for a, e in zip(actual, expected, strict=True)
         )
     return bool(actual == expected)
 

@@ -40,9 +40,7 @@ class UUID(uuid.UUID):
         is_safe: uuid.SafeUUID = uuid.SafeUUID.unknown,
     ) -> None:
         if int is None or version is None or version not in (6, 7, 8):
-            super().__init__(
-                hex, bytes, bytes_le, fields, int, version, is_safe=is_safe
-            )
+            super().__init__(hex, bytes, bytes_le, fields, int, version, is_safe=is_safe)
             return
         if not 0 <= int < 1 << 128:
             raise ValueError("int is out of range (need a 128-bit value)")
@@ -61,11 +59,7 @@ class UUID(uuid.UUID):
     def time(self) -> int:
         """Timestamp field: 100-ns Gregorian ticks for v6, milliseconds for v7/v8."""
         if self.version == 6:
-            return (
-                (self.time_low << 28)
-                | (self.time_mid << 12)
-                | (self.time_hi_version & 0x0FFF)
-            )
+            return (self.time_low << 28) | (self.time_mid << 12) | (self.time_hi_version & 0x0FFF)
         if self.version in (7, 8):
             return self.int >> 80
         return int(super().time)

@@ -122,9 +122,7 @@ class InMemorySaver(
 
     # ------------------------------------------------------------------ loading
 
-    def _load(
-        self, thread_id: str, ns: str, checkpoint_id: str
-    ) -> CheckpointTuple | None:
+    def _load(self, thread_id: str, ns: str, checkpoint_id: str) -> CheckpointTuple | None:
         entry = self.storage.get(thread_id, {}).get(ns, {}).get(checkpoint_id)
         if entry is None:
             return None
@@ -590,4 +588,3 @@ class PersistentDict(defaultdict[Any, Any]):
                 self.update(pickle.load(fh))  # noqa: S301 - the application's own file
         except (FileNotFoundError, EOFError):
             return
-

@@ -149,6 +149,7 @@ SAFE_MSGPACK_METHODS: Final[frozenset[tuple[str, str, str]]] = frozenset(
 # Process-wide registry: (module, qualified name) -> class (None when registered by name).
 _registered: dict[tuple[str, str], type[Any] | None] = {}
 _registered_modules: set[str] = set()
+_known_classes: dict[tuple[str, str], type[Any]] = {}
 _lock = threading.Lock()
 
 
@@ -202,8 +203,19 @@ def is_registered(key: tuple[str, ...]) -> bool:
 
 
 def registered_class(key: tuple[str, ...]) -> type[Any] | None:
-    """The class object registered under ``key``, if it was registered as a class."""
-    return _registered.get((key[0], key[1]))
+    """The class object known under ``key`` (registered, or named in an allowlist)."""
+    pair = (key[0], key[1])
+    return _registered.get(pair) or _known_classes.get(pair)
+
+
+def remember_class(cls: type[Any]) -> None:
+    """Remember a class named in a serializer's allowlist so that it need not be imported.
+
+    This allows nothing by itself; it only spares an import (and makes classes defined
+    in functions or test modules resolvable).
+    """
+    _known_classes[type_key(cls)] = cls
+    _known_classes[(cls.__module__, cls.__name__)] = cls
 
 
 def _load_env_registry() -> None:

@@ -21,7 +21,7 @@ import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, TypedDict, Union
+from typing import Any, Literal, NamedTuple, TypedDict
 
 from langgraph.store.base.embed import (
     AEmbeddingsFunc,
@@ -206,7 +206,7 @@ class SearchOp(NamedTuple):
     refresh_ttl: bool = True
 
 
-NamespacePath = tuple[Union[str, Literal["*"]], ...]
+NamespacePath = tuple[str | Literal["*"], ...]
 """Namespace labels where ``"*"`` matches any one label."""
 
 NamespaceMatchType = Literal["prefix", "suffix"]
@@ -250,12 +250,12 @@ class PutOp(NamedTuple):
     namespace: tuple[str, ...]
     key: str
     value: dict[str, Any] | None
-    index: Literal[False] | _List[str] | None = None
+    index: Literal[False] | _List[str] | None = None  # type: ignore[assignment]
     ttl: float | None = None
 
 
-Op = Union[GetOp, SearchOp, PutOp, ListNamespacesOp]
-Result = Union[Item, _List[Item], _List[SearchItem], _List[tuple[str, ...]], None]
+Op = GetOp | SearchOp | PutOp | ListNamespacesOp
+Result = Item | _List[Item] | _List[SearchItem] | _List[tuple[str, ...]] | None
 
 
 class IndexConfig(TypedDict, total=False):

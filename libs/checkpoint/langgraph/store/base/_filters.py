@@ -72,7 +72,7 @@ def values_equal(a: Any, b: Any) -> bool:
     if isinstance(a, (list, tuple)):
         if not isinstance(b, (list, tuple)) or len(a) != len(b):
             return False
-        return all(values_equal(x, y) for x, y in zip(a, b))
+        return all(values_equal(x, y) for x, y in zip(a, b, strict=False))
     if isinstance(b, (dict, list, tuple)):
         return False
     return bool(a == b)
@@ -170,7 +170,7 @@ def _compile_condition(cond: Any, key: str) -> Callable[[Any], bool]:
             return (
                 isinstance(v, (list, tuple))
                 and len(v) == n
-                and all(check(x) for check, x in zip(elems, v))
+                and all(check(x) for check, x in zip(elems, v, strict=False))
             )
 
         return match_seq
@@ -207,7 +207,7 @@ def compile_filter(filter: Mapping[str, Any] | None) -> Predicate | None:
         raise InvalidFilterError(f"Store filter must be a dict, got {type(filter).__name__}")
     fields = [(_make_getter(str(k)), _compile_condition(c, str(k))) for k, c in filter.items()]
     if len(fields) == 1:
-        (getter, check), = fields
+        ((getter, check),) = fields
         if "." not in str(next(iter(filter))):
             key = str(next(iter(filter)))
             return lambda doc: check(doc.get(key, MISSING))
@@ -235,7 +235,7 @@ def namespace_has_prefix(namespace: Sequence[str], prefix: Sequence[str]) -> boo
 
 
 def _match_labels(labels: Iterable[str], path: Iterable[str]) -> bool:
-    for label, p in zip(labels, path):
+    for label, p in zip(labels, path, strict=False):
         if p != "*" and label != p:
             return False
     return True

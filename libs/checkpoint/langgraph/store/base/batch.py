@@ -19,7 +19,6 @@ from langgraph.store.base import (
     BaseStore,
     GetOp,
     Item,
-    ListNamespacesOp,
     NamespacePath,
     NotProvided,
     Op,
@@ -289,7 +288,7 @@ async def _run(queue: _Queue, store_ref: weakref.ReferenceType[AsyncBatchedBaseS
                 if not fut.done():
                     fut.set_exception(exc)
         else:
-            for (fut, _), pos in zip(taken, mapping):
+            for (fut, _), pos in zip(taken, mapping, strict=False):
                 if not fut.done():
                     fut.set_result(results[pos])
         finally:

@@ -61,7 +61,9 @@ class Embeddings(ABC):
     @classmethod
     def __subclasshook__(cls, other: type) -> bool:
         if cls is Embeddings:
-            return all(callable(getattr(other, m, None)) for m in ("embed_documents", "embed_query"))
+            return all(
+                callable(getattr(other, m, None)) for m in ("embed_documents", "embed_query")
+            )
         return NotImplemented  # type: ignore[no-any-return]
 
 
@@ -269,7 +271,9 @@ def _extract(obj: Any, tokens: list[str], pos: int) -> list[str]:
                 out.extend(_extract(obj, sub + tokens[pos + 1 :], 0))
         return out
     if token == "*":
-        values = list(obj.values()) if isinstance(obj, dict) else obj if isinstance(obj, list) else []
+        values = (
+            list(obj.values()) if isinstance(obj, dict) else obj if isinstance(obj, list) else []
+        )
         out = []
         for v in values:
             out.extend(_extract(v, tokens, pos + 1))
@@ -281,7 +285,8 @@ def _extract(obj: Any, tokens: list[str], pos: int) -> list[str]:
 
 def _split_top_level(s: str) -> list[str]:
     parts: list[str] = []
-    depth, cur = 0, []
+    depth = 0
+    cur: list[str] = []
     for ch in s:
         if ch in "[{":
             depth += 1

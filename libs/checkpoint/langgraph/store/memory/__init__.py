@@ -24,21 +24,24 @@ import builtins
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.store.base import (
+    NOT_PROVIDED,
     BaseStore,
     Embeddings,
     GetOp,
     IndexConfig,
     Item,
     ListNamespacesOp,
+    NotProvided,
     Op,
     PutOp,
     Result,
     SearchItem,
     SearchOp,
     TTLConfig,
+    _validate_namespace,
     ensure_embeddings,
     get_text_at_path,
     tokenize_path,
@@ -58,6 +61,9 @@ _List = builtins.list
 _NS = tuple[str, ...]
 # (namespace, key, path, text) for each text a batch of puts wants embedded
 _Todo = tuple[_NS, str, str, str]
+
+
+_new_item = object.__new__  # build Items without re-validating trusted fields
 
 
 def _utcnow() -> datetime:
@@ -91,6 +97,7 @@ class InMemoryStore(BaseStore):
         self._by_prefix: dict[_NS, dict[_NS, None]] = {(): {}}
         self._expiry: dict[tuple[_NS, str], tuple[float, float]] = {}
         self._lock = threading.RLock()
+        self._valid_ns: set[_NS] = set()
         self._now: Callable[[], datetime] = _utcnow
         self._sweeper: asyncio.Task[None] | None = None
         self.ttl_config = ttl
@@ -211,6 +218,89 @@ class InMemoryStore(BaseStore):
             return False
         return task.done()
 
+    # -- fast paths (no embedding involved) ----------------------------------------------
+
+    def get(
+        self, namespace: tuple[str, ...], key: str, *, refresh_ttl: bool | None = None
+    ) -> Item | None:
+        """Fetch one item (see :meth:`BaseStore.get`)."""
+        ns = namespace if namespace.__class__ is tuple else tuple(namespace)
+        key = key if key.__class__ is str else str(key)
+        with self._lock:
+            items = self._data.get(ns)
+            if items is None:
+                items = self._ns_items(ns)
+            item = items.get(key)
+            if item is None or not self._expiry:
+                return item
+            now_ts = self._now().timestamp()
+            return item if self._alive(ns, key, now_ts, self._refresh(refresh_ttl)) else None
+
+    async def aget(
+        self, namespace: tuple[str, ...], key: str, *, refresh_ttl: bool | None = None
+    ) -> Item | None:
+        """Async :meth:`get`."""
+        return self.get(namespace, key, refresh_ttl=refresh_ttl)
+
+    def put(
+        self,
+        namespace: tuple[str, ...],
+        key: str,
+        value: dict[str, Any],
+        index: Literal[False] | _List[str] | None = None,
+        *,
+        ttl: float | None | NotProvided = NOT_PROVIDED,
+    ) -> None:
+        """Store or replace an item (see :meth:`BaseStore.put`)."""
+        if (self.embeddings is not None and index is not False) or not self.supports_ttl:
+            return super().put(namespace, key, value, index, ttl=ttl)
+        ns = namespace if namespace.__class__ is tuple else tuple(namespace)
+        if ns not in self._valid_ns:
+            _validate_namespace(ns)
+            self._valid_ns.add(ns)
+        if ttl is NOT_PROVIDED:
+            ttl = self.ttl_config.get("default_ttl") if self.ttl_config else None
+        self._write(ns, key if key.__class__ is str else str(key), value, ttl)  # type: ignore[arg-type]
+        return None
+
+    async def aput(
+        self,
+        namespace: tuple[str, ...],
+        key: str,
+        value: dict[str, Any],
+        index: Literal[False] | _List[str] | None = None,
+        *,
+        ttl: float | None | NotProvided = NOT_PROVIDED,
+    ) -> None:
+        """Async :meth:`put`."""
+        if self.embeddings is not None and index is not False:
+            return await super().aput(namespace, key, value, index, ttl=ttl)
+        self.put(namespace, key, value, index, ttl=ttl)
+        return None
+
+    def _write(self, ns: _NS, key: str, value: dict[str, Any], ttl: float | None) -> None:
+        with self._lock:
+            items = self._data.get(ns)
+            if items is None:
+                items = self._ns_items(ns)
+            now = self._now()
+            old = items.get(key)
+            if old is not None and self._expiry:
+                if not self._alive(ns, key, now.timestamp(), False):
+                    old = None  # an expired item is gone: this put creates it anew
+            item = _new_item(Item)
+            item.value = dict(value)
+            item.key = key
+            item.namespace = ns
+            item.created_at = now if old is None else old.created_at
+            item.updated_at = now
+            items[key] = item
+            if ttl is not None:
+                minutes = float(ttl)
+                self._expiry[(ns, key)] = (minutes, now.timestamp() + minutes * 60.0)
+            elif self._expiry:
+                self._expiry.pop((ns, key), None)
+
     # -- batch --------------------------------------------------------------------------
 
     def batch(self, ops: Iterable[Op]) -> _List[Result]:
@@ -235,7 +325,7 @@ class InMemoryStore(BaseStore):
         emb = self.embeddings
         qlist = _List(queries)
         qres = await asyncio.gather(*(emb.aembed_query(q) for q in qlist))
-        qvecs = dict(zip(qlist, qres))
+        qvecs = dict(zip(qlist, qres, strict=False))
         vecs: dict[str, _List[float]] = {}
         if todo:
             texts = _List(todo)
@@ -332,6 +422,8 @@ class InMemoryStore(BaseStore):
             return self._semantic(op, namespaces, pred, qvecs[op.query], now_ts, limit, offset)
         out: _List[SearchItem] = []
         stop = offset + limit
+        if not limit:
+            return out
         seen = 0
         check_ttl = bool(self._expiry)
         for ns in namespaces:
@@ -477,29 +569,13 @@ class InMemoryStore(BaseStore):
     def _apply_puts(
         self, puts: dict[tuple[_NS, str], PutOp], vecs: dict[str, _List[float]]
     ) -> None:
-        now = self._now()
-        now_ts = now.timestamp()
         if self.embeddings is not None:
             self._store_vectors(puts, vecs)
         for (ns, key), op in puts.items():
             if op.value is None:
                 self._delete(ns, key)
-                continue
-            items = self._ns_items(ns)
-            old = items.get(key)
-            if old is not None and self._expiry and not self._alive(ns, key, now_ts, False):
-                old = None  # an expired item is gone: this put creates it anew
-            items[key] = Item(
-                value=dict(op.value),
-                key=key,
-                namespace=ns,
-                created_at=old.created_at if old is not None else now,
-                updated_at=now,
-            )
-            if op.ttl is not None:
-                self._expiry[(ns, key)] = (float(op.ttl), now_ts + float(op.ttl) * 60.0)
-            elif self._expiry:
-                self._expiry.pop((ns, key), None)
+            else:
+                self._write(ns, key, op.value, op.ttl)
 
     def _store_vectors(
         self, puts: dict[tuple[_NS, str], PutOp], vecs: dict[str, _List[float]]
@@ -528,10 +604,15 @@ def _check_count(texts: _List[str], vectors: Any) -> dict[str, _List[float]]:
         raise ValueError(
             f"Embedding function returned {len(vectors)} vectors for {len(texts)} texts"
         )
-    return dict(zip(texts, vectors))
+    return dict(zip(texts, vectors, strict=False))
 
 
 def _search_item(item: Item, score: float | None) -> SearchItem:
-    return SearchItem(
-        item.namespace, item.key, item.value, item.created_at, item.updated_at, score
-    )
+    res = _new_item(SearchItem)
+    res.value = item.value
+    res.key = item.key
+    res.namespace = item.namespace
+    res.created_at = item.created_at
+    res.updated_at = item.updated_at
+    res.score = score
+    return res

@@ -143,7 +143,7 @@ class NamespaceVectors:
         """Cosine similarity of every row with a normalised query (array or list)."""
         if self.np is not None:
             return self.mat[: self.n] @ query
-        return [sum(a * b for a, b in zip(row, query)) for row in self.mat]
+        return [sum(a * b for a, b in zip(row, query, strict=False)) for row in self.mat]
 
 
 def normalise_query(vector: Sequence[float], np: Any) -> Any:

@@ -1,0 +1,669 @@
+"""Sans-I/O codec shared by the SQL savers: checkpoints <-> row parameters.
+
+No function here touches a connection; every backend (SQLite, Postgres) does its own I/O
+and calls these pure functions, so the storage format and its rules live in one place.
+
+Stable API (used by ``langgraph-checkpoint-sqlite`` and ``langgraph-checkpoint-postgres``):
+
+Typed values
+    :func:`pack_typed` / :func:`unpack_typed` turn a serializer's ``(type_tag, payload)``
+    pair into one ``bytes`` value (one tag byte for the common tags) and back.
+
+Keys
+    :func:`id_key` / :func:`id_from_key`: a canonical lowercase UUID string becomes its
+    16 bytes (same order as the text form); anything else stays text.
+    :func:`version_key`: a compact, exact key for a channel version (the 50-character
+    ``"0000...0003.0.8389001177040688"`` scheme becomes ~11 bytes).
+
+Checkpoints
+    :func:`encode_checkpoint` returns an :class:`EncodedCheckpoint`: the ``body`` (one
+    bytes value: the checkpoint without its channel values, versions stored once, small
+    scalar values inline), the ``blobs`` to insert-if-absent under
+    ``(channel, version_key)``, ``maybe_blobs`` (values of channels without a new
+    version whose blob may be missing: insert them only if absent, encoding them with
+    :func:`encode_value`) and the ``elements`` of content-addressed lists.
+    :func:`body_refs` lists the blob keys and element hashes a body needs;
+    :func:`decode_checkpoint` rebuilds the ``Checkpoint`` from a body and those values.
+
+    Content-addressed lists: a channel value of exact type ``list`` with at least
+    :data:`LIST_MIN` elements, not all scalars, is stored as the sequence of its
+    elements' 16-byte BLAKE2b hashes (:data:`HASH_SIZE`). Each element is serialized on
+    its own with the saver's serializer and stored once per thread (insert-if-absent),
+    so a growing chat history costs the new messages plus 16 bytes per element, not the
+    whole list again. With an encrypting serializer the hash is computed over the
+    element's *plaintext* serialization (keyed with ``hash_key``) so that equal
+    elements still deduplicate, and only elements the store does not hold yet are
+    encrypted (:class:`ElementRef.data` is None until :func:`encode_value` is called).
+
+Writes
+    :func:`encode_writes` returns ``(rows, upsert)``: one ``(task_key, idx, channel,
+    task_path, value)`` row per write with the index rule of ``WRITES_IDX_MAP``, and
+    whether the rows replace existing ones (every write is a special channel) or are
+    inserted only if absent. :func:`decode_write` rebuilds a ``PendingWrite``.
+
+Metadata
+    :func:`dumps_metadata` -> compact JSON text (``SerializationError`` naming the key
+    when a value is not JSON-representable); :func:`loads_metadata`.
+
+Listing
+    :func:`plan_list` validates and normalises the arguments of ``list()`` into a
+    :class:`ListPlan`: the conditions a backend can translate to SQL exactly
+    (:class:`FilterCondition`) and a Python predicate for the rest; :func:`page_size`
+    picks the page size of a streaming listing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ormsgpack
+
+from langgraph.checkpoint.base._filters import (
+    compile_metadata_filter,
+    is_operator_condition,
+    validate_filter,
+)
+from langgraph.checkpoint.errors import (
+    DeserializationError,
+    InvalidConfigError,
+    SerializationError,
+)
+
+__all__ = [
+    "BODY_FORMAT",
+    "HASH_SIZE",
+    "INLINE_MAX",
+    "LIST_MIN",
+    "ElementRef",
+    "EncodedCheckpoint",
+    "FilterCondition",
+    "ListPlan",
+    "body_refs",
+    "decode_checkpoint",
+    "decode_write",
+    "dumps_metadata",
+    "element_hash",
+    "encode_checkpoint",
+    "encode_value",
+    "encode_writes",
+    "id_from_key",
+    "id_key",
+    "loads_metadata",
+    "pack_typed",
+    "page_size",
+    "plan_list",
+    "unpack_typed",
+    "version_key",
+]
+
+Typed = tuple[str, bytes]
+Dumps = Callable[[Any], Typed]
+Loads = Callable[[Typed], Any]
+BlobKey = tuple[str, Any]
+
+BODY_FORMAT = 1
+"""Version of the body layout written by :func:`encode_checkpoint`."""
+HASH_SIZE = 16
+"""Bytes of an element hash (BLAKE2b digest size)."""
+LIST_MIN = 2
+"""Minimum length of a list value stored as content-addressed elements."""
+INLINE_MAX = 96
+"""Scalars (None/bool/int/float/str) whose packed form is at most this many bytes are
+stored inline in the body instead of as a blob row."""
+
+# ----------------------------------------------------------------------------- typed values
+
+_TAGS = ("msgpack", "json", "null", "empty", "bytes", "bytearray", "pickle", "str")
+_TAG_CODE = {t: i + 1 for i, t in enumerate(_TAGS)}
+_CODE_TAG = {i + 1: t for i, t in enumerate(_TAGS)}
+_CODE_HEAD = {c: bytes((c,)) for c in _CODE_TAG}
+
+
+def pack_typed(typed: Typed) -> bytes:
+    """One bytes value for a ``(type_tag, payload)`` pair.
+
+    Common tags take one byte; any other tag is stored as ``0, len, tag``.
+    """
+    tag, payload = typed
+    code = _TAG_CODE.get(tag)
+    if code is not None:
+        return _CODE_HEAD[code] + payload
+    raw = tag.encode()
+    if len(raw) > 255:
+        raise SerializationError(f"serializer type tag too long ({len(raw)} bytes): {tag!r}")
+    return b"\x00" + bytes((len(raw),)) + raw + payload
+
+
+def unpack_typed(data: bytes) -> Typed:
+    """Inverse of :func:`pack_typed`."""
+    if not data:
+        raise DeserializationError("empty stored value (no type tag)")
+    code = data[0]
+    if code:
+        tag = _CODE_TAG.get(code)
+        if tag is None:
+            raise DeserializationError(f"stored value has an unknown type code {code}")
+        return tag, data[1:]
+    n = data[1]
+    return data[2 : 2 + n].decode(), data[2 + n :]
+
+
+def encode_value(value: Any, dumps: Dumps) -> bytes:
+    """Serialize one value with the saver's serializer and pack it."""
+    return pack_typed(dumps(value))
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+def id_key(value: str) -> bytes | str:
+    """Storage key of a checkpoint or task id: 16 bytes for a canonical UUID, else text.
+
+    The bytes of a UUID sort exactly like its canonical (lowercase) text.
+    """
+    if len(value) == 36 and value[8] == "-":
+        try:
+            u = uuid.UUID(value)
+        except ValueError:
+            return value
+        if str(u) == value:
+            return u.bytes
+    return value
+
+
+def id_from_key(key: bytes | str) -> str:
+    """Inverse of :func:`id_key`."""
+    if isinstance(key, bytes):
+        return str(uuid.UUID(bytes=key))
+    return key
+
+
+_SCHEME = re.compile(r"(\d{32})\.(\d\.\d+(?:e-\d+)?)\Z")
+
+
+def _enc_version(version: Any) -> Any:
+    if isinstance(version, str):
+        m = _SCHEME.match(version)
+        if m is not None:
+            i = int(m.group(1))
+            frac = float(m.group(2))
+            if i < 2**63 and f"{i:032}.{frac:016}" == version:
+                return [i, frac]
+        return version
+    if isinstance(version, bool) or not isinstance(version, (int, float)):
+        raise SerializationError(f"channel version {version!r} is not a str, int or float")
+    return version
+
+
+def _dec_version(encoded: Any) -> Any:
+    if isinstance(encoded, list):
+        return f"{encoded[0]:032}.{encoded[1]:016}"
+    return encoded
+
+
+def version_key(version: Any) -> Any:
+    """Compact exact key of a channel version (bytes for the string scheme)."""
+    enc = _enc_version(version)
+    if isinstance(enc, list):
+        return ormsgpack.packb(enc)
+    return enc
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+@dataclass(slots=True)
+class ElementRef:
+    """One element of a content-addressed list."""
+
+    hash: bytes
+    value: Any
+    data: bytes | None
+    """Packed bytes to store; None when they must be produced with :func:`encode_value`
+    (encrypting serializer: only done for elements the store lacks)."""
+
+
+@dataclass(slots=True)
+class EncodedCheckpoint:
+    """Row parameters of one checkpoint (see the module docstring)."""
+
+    body: bytes
+    blobs: list[tuple[str, Any, bytes]] = field(default_factory=list)
+    maybe_blobs: list[tuple[str, Any, Any]] = field(default_factory=list)
+    elements: list[ElementRef] = field(default_factory=list)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def element_hash(plain: bytes, hash_key: bytes = b"") -> bytes:
+    """The 16-byte BLAKE2b hash of an element's packed plaintext serialization."""
+    return hashlib.blake2b(plain, digest_size=HASH_SIZE, key=hash_key).digest()
+
+
+def _is_addressable(value: Any) -> bool:
+    if type(value) is not list or len(value) < LIST_MIN:
+        return False
+    return not all(isinstance(v, _SCALARS) for v in value)
+
+
+def encode_checkpoint(
+    checkpoint: Mapping[str, Any],
+    new_versions: Mapping[str, Any],
+    dumps: Dumps,
+    *,
+    hash_dumps: Dumps | None = None,
+    hash_key: bytes = b"",
+) -> EncodedCheckpoint:
+    """Turn a checkpoint into row parameters (see the module docstring).
+
+    Args:
+        checkpoint: the checkpoint passed to ``put``.
+        new_versions: channels whose value changed (their blobs are written).
+        dumps: the saver's ``serde.dumps_typed``.
+        hash_dumps: plaintext serializer used to hash list elements when ``dumps``
+            encrypts (then element bytes are produced lazily); None = ``dumps``.
+        hash_key: BLAKE2b key of element hashes (use a per-store secret with
+            encryption).
+    """
+    try:
+        values: Mapping[str, Any] = checkpoint["channel_values"]
+        versions: Mapping[str, Any] = checkpoint["channel_versions"]
+        seen: Mapping[str, Mapping[str, Any]] = checkpoint["versions_seen"]
+    except (KeyError, TypeError) as exc:
+        raise InvalidConfigError(f"put: malformed checkpoint, missing {exc}") from exc
+    table: list[Any] = []
+    index: dict[Any, int] = {}
+
+    def vref(version: Any) -> int:
+        key = (type(version), version)
+        pos = index.get(key)
+        if pos is None:
+            pos = index[key] = len(table)
+            table.append(_enc_version(version))
+        return pos
+
+    cv: list[Any] = []
+    chan_pos: dict[str, int] = {}
+    for ch, ver in versions.items():
+        chan_pos[ch] = len(cv) // 2
+        cv.append(ch)
+        cv.append(vref(ver))
+    vs: dict[str, list[Any]] = {}
+    for node, node_versions in seen.items():
+        flat: list[Any] = []
+        for ch, ver in node_versions.items():
+            flat.append(chan_pos.get(ch, ch))
+            flat.append(vref(ver))
+        vs[node] = flat
+
+    out = EncodedCheckpoint(body=b"")
+    inline: list[Any] = []
+    blob_chans: list[Any] = []
+    lists: list[Any] = []
+    lazy = hash_dumps is not None
+    hdumps = hash_dumps or dumps
+    for ch, value in values.items():
+        pos = chan_pos.get(ch)
+        ref: Any = ch if pos is None else pos
+        try:
+            if pos is None or isinstance(value, _SCALARS):
+                packed = pack_typed(dumps(value))
+                if pos is None or len(packed) <= INLINE_MAX:
+                    inline.append(ref)
+                    inline.append(packed)
+                    continue
+            elif _is_addressable(value):
+                hashes = []
+                for elem in value:
+                    plain = pack_typed(hdumps(elem))
+                    h = element_hash(plain, hash_key)
+                    hashes.append(h)
+                    out.elements.append(ElementRef(h, elem, None if lazy else plain))
+                lists.append(ref)
+                lists.append(b"".join(hashes))
+                continue
+            else:
+                packed = b""
+            version = versions[ch]
+            blob_chans.append(ref)
+            if ch in new_versions:
+                out.blobs.append((ch, version_key(version), packed or pack_typed(dumps(value))))
+            else:
+                out.maybe_blobs.append((ch, version_key(version), value))
+        except SerializationError as exc:
+            raise SerializationError(
+                f"channel {ch!r} of checkpoint {checkpoint.get('id')!r}: {exc}",
+                path=f"channel_values.{ch}" + (f".{exc.path}" if exc.path else ""),
+            ) from exc
+    extras = {
+        k: v
+        for k, v in checkpoint.items()
+        if k not in ("v", "id", "ts", "channel_values", "channel_versions", "versions_seen")
+        and k != "updated_channels"
+    }
+    body = [
+        BODY_FORMAT,
+        checkpoint.get("v"),
+        checkpoint.get("ts"),
+        table,
+        cv,
+        vs,
+        checkpoint.get("updated_channels"),
+        inline,
+        blob_chans,
+        lists,
+        pack_typed(dumps(extras)) if extras else None,
+    ]
+    try:
+        out.body = ormsgpack.packb(body)
+    except (TypeError, ormsgpack.MsgpackEncodeError) as exc:
+        raise SerializationError(
+            f"checkpoint {checkpoint.get('id')!r}: field not encodable: {exc}"
+        ) from exc
+    return out
+
+
+def _unpack_body(body: bytes) -> list[Any]:
+    try:
+        parts = ormsgpack.unpackb(body)
+    except Exception as exc:  # noqa: BLE001 - any decoder failure means corrupt data
+        raise DeserializationError(f"corrupt checkpoint body: {exc}") from exc
+    if not isinstance(parts, list) or not parts or parts[0] != BODY_FORMAT:
+        raise DeserializationError("checkpoint body has an unknown format")
+    return parts
+
+
+def body_refs(body: bytes) -> tuple[list[BlobKey], list[bytes]]:
+    """The ``(channel, version_key)`` blob keys and element hashes a body refers to."""
+    parts = _unpack_body(body)
+    return _refs(parts)
+
+
+def _refs(parts: list[Any]) -> tuple[list[BlobKey], list[bytes]]:
+    table, cv, blob_chans, lists = parts[3], parts[4], parts[8], parts[9]
+    keys: list[BlobKey] = []
+    for ref in blob_chans:
+        pos = ref * 2
+        enc = table[cv[pos + 1]]
+        keys.append((cv[pos], ormsgpack.packb(enc) if isinstance(enc, list) else enc))
+    hashes: list[bytes] = []
+    for i in range(1, len(lists), 2):
+        raw = lists[i]
+        hashes.extend(raw[j : j + HASH_SIZE] for j in range(0, len(raw), HASH_SIZE))
+    return keys, hashes
+
+
+def _array_header(n: int) -> bytes:
+    if n < 16:
+        return bytes((0x90 | n,))
+    if n < 65536:
+        return b"\xdc" + n.to_bytes(2, "big")
+    return b"\xdd" + n.to_bytes(4, "big")
+
+
+def _decode_list(packed: list[bytes], loads: Loads) -> list[Any]:
+    if all(p[0] == 1 for p in packed):  # every element is plain "msgpack"
+        joined = _array_header(len(packed)) + b"".join([p[1:] for p in packed])
+        result = loads(("msgpack", joined))
+        if type(result) is list:
+            return result
+    return [loads(unpack_typed(p)) for p in packed]
+
+
+def decode_checkpoint(
+    checkpoint_id: str,
+    body: bytes,
+    blobs: Mapping[BlobKey, bytes],
+    elements: Mapping[bytes, bytes],
+    loads: Loads,
+) -> dict[str, Any]:
+    """Rebuild a ``Checkpoint`` dict from its body and the values it refers to.
+
+    A referenced blob that is absent leaves its channel out (the channel is empty); a
+    missing list element raises :class:`DeserializationError`.
+    """
+    parts = _unpack_body(body)
+    table = [_dec_version(v) for v in parts[3]]
+    cv = parts[4]
+    names = cv[0::2]
+    channel_versions = {cv[i]: table[cv[i + 1]] for i in range(0, len(cv), 2)}
+    versions_seen = {
+        node: {
+            (names[flat[i]] if isinstance(flat[i], int) else flat[i]): table[flat[i + 1]]
+            for i in range(0, len(flat), 2)
+        }
+        for node, flat in parts[5].items()
+    }
+    values: dict[str, Any] = {}
+    inline = parts[7]
+    for i in range(0, len(inline), 2):
+        ref = inline[i]
+        values[names[ref] if isinstance(ref, int) else ref] = loads(unpack_typed(inline[i + 1]))
+    keys, _ = _refs(parts)
+    for key in keys:
+        data = blobs.get(key)
+        if data is not None:
+            values[key[0]] = loads(unpack_typed(data))
+    lists = parts[9]
+    for i in range(0, len(lists), 2):
+        ref = lists[i]
+        ch = names[ref] if isinstance(ref, int) else ref
+        raw = lists[i + 1]
+        try:
+            packed = [elements[raw[j : j + HASH_SIZE]] for j in range(0, len(raw), HASH_SIZE)]
+        except KeyError as exc:
+            raise DeserializationError(
+                f"checkpoint {checkpoint_id!r}: channel {ch!r} refers to a missing list "
+                "element (storage damaged)"
+            ) from exc
+        values[ch] = _decode_list(packed, loads)
+    checkpoint: dict[str, Any] = {
+        "v": parts[1],
+        "id": checkpoint_id,
+        "ts": parts[2],
+        "channel_values": values,
+        "channel_versions": channel_versions,
+        "versions_seen": versions_seen,
+        "updated_channels": parts[6],
+    }
+    if parts[10] is not None:
+        checkpoint.update(loads(unpack_typed(parts[10])))
+    return checkpoint
+
+
+# ----------------------------------------------------------------------------- writes
+
+WriteRow = tuple[bytes | str, int, str, str, bytes]
+
+
+def encode_writes(
+    writes: Sequence[tuple[str, Any]],
+    task_id: str,
+    task_path: str,
+    dumps: Dumps,
+    idx_map: Mapping[str, int],
+) -> tuple[list[WriteRow], bool]:
+    """Rows ``(task_key, idx, channel, task_path, value)`` and the conflict rule.
+
+    ``idx`` is ``idx_map[channel]`` for special channels, else the position. The second
+    item is True when every write targets a special channel (rows replace existing ones),
+    False when rows are inserted only if absent (first stored value wins).
+    """
+    task_key = id_key(str(task_id))
+    rows: list[WriteRow] = []
+    for i, (channel, value) in enumerate(writes):
+        try:
+            packed = pack_typed(dumps(value))
+        except SerializationError as exc:
+            raise SerializationError(
+                f"write {i} to channel {channel!r} of task {task_id!r}: {exc}", path=exc.path
+            ) from exc
+        rows.append((task_key, idx_map.get(channel, i), channel, task_path, packed))
+    upsert = bool(writes) and all(ch in idx_map for ch, _ in writes)
+    return rows, upsert
+
+
+def decode_write(task_key: bytes | str, channel: str, value: bytes, loads: Loads) -> Any:
+    """A ``PendingWrite`` tuple from a stored row."""
+    return (id_from_key(task_key), channel, loads(unpack_typed(value)))
+
+
+# ----------------------------------------------------------------------------- metadata
+
+
+def dumps_metadata(metadata: Mapping[str, Any]) -> str:
+    """Compact JSON text of metadata; :class:`SerializationError` names a bad key."""
+    try:
+        return json.dumps(metadata, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        for key, value in metadata.items():
+            try:
+                json.dumps(value, allow_nan=False)
+            except (TypeError, ValueError) as inner:
+                raise SerializationError(
+                    f"metadata key {key!r} is not JSON-representable ({inner})", path=str(key)
+                ) from exc
+        raise SerializationError(f"metadata is not JSON-representable ({exc})") from exc
+
+
+def loads_metadata(text: str | bytes | None) -> dict[str, Any]:
+    """Inverse of :func:`dumps_metadata` (``None`` -> ``{}``)."""
+    if text is None:
+        return {}
+    result = json.loads(text)
+    return result if isinstance(result, dict) else {}
+
+
+# ----------------------------------------------------------------------------- listing
+
+
+@dataclass(frozen=True, slots=True)
+class FilterCondition:
+    """One metadata condition a backend can evaluate exactly in SQL.
+
+    ``key`` is a top-level metadata key (never dotted); ``op`` is one of ``$eq``, ``$ne``,
+    ``$gt``, ``$gte``, ``$lt``, ``$lte``; ``kind`` is the JSON type the value must have:
+    ``"null"``, ``"bool"``, ``"number"`` or ``"str"``. ``$ne`` also matches a missing key.
+    """
+
+    key: str
+    op: str
+    value: Any
+    kind: str
+
+
+@dataclass(slots=True)
+class ListPlan:
+    """Normalised arguments of ``list()``."""
+
+    thread_id: str | None
+    checkpoint_ns: str | None
+    checkpoint_id: str | None
+    before_id: str | None
+    limit: int | None
+    conditions: list[FilterCondition]
+    residual: Callable[[Mapping[str, Any]], bool] | None
+    """Python predicate for the conditions that were not translated, or None."""
+
+
+_INT64 = 2**63
+
+
+def _sql_kind(value: Any) -> str | None:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "number" if -_INT64 <= value < _INT64 else None
+    if isinstance(value, float):
+        return "number" if math.isfinite(value) else None
+    if isinstance(value, str):
+        return "str"
+    return None
+
+
+def _translate(key: str, condition: Any) -> list[FilterCondition] | None:
+    if "." in key:
+        return None
+    if is_operator_condition(condition):
+        out = []
+        for op, operand in condition.items():
+            kind = _sql_kind(operand)
+            if kind is None:
+                return None
+            out.append(FilterCondition(key, op, operand, kind))
+        return out
+    kind = _sql_kind(condition)
+    if kind is None:
+        return None
+    return [FilterCondition(key, "$eq", condition, kind)]
+
+
+def plan_list(
+    config: Mapping[str, Any] | None,
+    *,
+    filter: Mapping[str, Any] | None = None,  # noqa: A002 - public API name
+    before: Mapping[str, Any] | None = None,
+    limit: int | None = None,
+) -> ListPlan:
+    """Validate ``list()`` arguments; split the filter into SQL and Python parts."""
+    validate_filter(filter)
+    thread_id: str | None = None
+    ns: str | None = None
+    checkpoint_id: str | None = None
+    if config is not None:
+        configurable = config.get("configurable")
+        if not isinstance(configurable, Mapping):
+            raise InvalidConfigError(f"list: config has no 'configurable' mapping ({config!r})")
+        raw_thread = configurable.get("thread_id")
+        if raw_thread is not None and raw_thread != "":
+            thread_id = str(raw_thread)
+        if "checkpoint_ns" in configurable and configurable["checkpoint_ns"] is not None:
+            ns = str(configurable["checkpoint_ns"])
+        checkpoint_id = configurable.get("checkpoint_id") or None
+    before_id = None
+    if before is not None:
+        before_id = (before.get("configurable") or {}).get("checkpoint_id") or None
+    conditions: list[FilterCondition] = []
+    residual: dict[str, Any] = {}
+    for key, condition in (filter or {}).items():
+        translated = _translate(key, condition)
+        if translated is None:
+            residual[key] = condition
+        else:
+            conditions.extend(translated)
+    return ListPlan(
+        thread_id,
+        ns,
+        checkpoint_id,
+        before_id,
+        limit,
+        conditions,
+        compile_metadata_filter(residual) if residual else None,
+    )
+
+
+def page_size(plan: ListPlan, produced: int, *, default: int = 64, maximum: int = 256) -> int:
+    """Rows to fetch for the next page of a streaming listing.
+
+    With a limit and no Python-side filter, exactly the rows still needed; otherwise
+    pages grow from ``default`` to ``maximum``.
+    """
+    if plan.limit is not None and plan.residual is None:
+        return max(1, min(plan.limit - produced, maximum))
+    return min(maximum, max(default, produced))
+
+
+def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    """Consecutive slices of at most ``size`` items."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def assert_same(a: Any, b: Any, path: str = "value") -> None:
+    """Assert ``a`` and ``b`` are equal AND of the same type, recursively."""
+    assert type(a) is type(b), f"{path}: {type(a).__name__} != {type(b).__name__}"
+    if isinstance(a, float) and math.isnan(a):
+        assert math.isnan(b), path
+        return
+    if isinstance(a, float):
+        assert a == b and math.copysign(1, a) == math.copysign(1, b), path
+        return
+    if type(a).__module__ == "numpy" and type(a).__name__ == "ndarray":
+        import numpy as np
+
+        assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b), path
+        return
+    if isinstance(a, dict):
+        assert list(a.keys()) == list(b.keys()), path
+        for key in a:
+            assert type(key) is type(next(k for k in b if k == key)), f"{path} key {key!r}"
+            assert_same(a[key], b[key], f"{path}[{key!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{path}[{i}]")
+    assert a == b, f"{path}: {a!r} != {b!r}"
