@@ -614,12 +614,15 @@ def need(*names: str) -> SimpleNamespace:
     return SimpleNamespace(**mods)
 
 
-def part(ctx: Ctx, key: str, module: str, fn: Callable[[Any], Any]) -> None:
-    """Run one sub-workload whose backend module may be missing: n/a, error or results."""
+def part(ctx: Ctx, key: str, module: str, attr: str, fn: Callable[[Any], Any]) -> None:
+    """Run one sub-workload whose backend may be missing (n/a), may fail (error) or run."""
     try:
         mod = importlib.import_module(module)
     except ImportError as exc:
         ctx.unavailable(key, f"{module}: {exc}")
+        return
+    if not hasattr(mod, attr):  # e.g. an empty namespace package of a package being written
+        ctx.unavailable(key, f"{module} has no {attr}")
         return
     try:
         fn(mod)
@@ -702,7 +705,7 @@ def sqlite_parts(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx, tmp: st
         finally:
             conn.close()
 
-    part(ctx, "sqlite", "langgraph.checkpoint.sqlite", run_sync)
+    part(ctx, "sqlite", "langgraph.checkpoint.sqlite", "SqliteSaver", run_sync)
 
     apath = os.path.join(tmp, "async.db")
 
@@ -711,7 +714,13 @@ def sqlite_parts(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx, tmp: st
             await asaver.setup()
             await asaver_suite(ctx, "sqlite_async", asaver, sizes, lambda: sqlite_bytes(apath))
 
-    part(ctx, "sqlite_async", "langgraph.checkpoint.sqlite.aio", lambda m: asyncio.run(arun(m)))
+    part(
+        ctx,
+        "sqlite_async",
+        "langgraph.checkpoint.sqlite.aio",
+        "AsyncSqliteSaver",
+        lambda m: asyncio.run(arun(m)),
+    )
 
     conns: list[sqlite3.Connection] = []
 
@@ -739,7 +748,7 @@ def sqlite_parts(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx, tmp: st
             for c in conns:
                 c.close()
 
-    part(ctx, "store.sqlite", "langgraph.store.sqlite", run_store)
+    part(ctx, "store.sqlite", "langgraph.store.sqlite", "SqliteStore", run_store)
 
 
 def pg_dsn_with_schema(dsn: str, schema: str) -> str:
@@ -858,7 +867,7 @@ def group_postgres(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx, dsn: 
             saver.setup()
             saver_suite(ctx, "postgres", saver, sizes, storage=sch.total_bytes)
 
-    part(ctx, "postgres", "langgraph.checkpoint.postgres", run_sync)
+    part(ctx, "postgres", "langgraph.checkpoint.postgres", "PostgresSaver", run_sync)
 
     async def arun(mod: Any, sch: PgSchema) -> None:
         async with mod.AsyncPostgresSaver.from_conn_string(sch.dsn) as asaver:
@@ -869,13 +878,15 @@ def group_postgres(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx, dsn: 
         with PgSchema(psycopg, dsn, "async") as sch:
             asyncio.run(arun(mod, sch))
 
-    part(ctx, "postgres_async", "langgraph.checkpoint.postgres.aio", run_async)
+    part(
+        ctx, "postgres_async", "langgraph.checkpoint.postgres.aio", "AsyncPostgresSaver", run_async
+    )
 
     def run_pool(mod: Any) -> None:
         with PgSchema(psycopg, dsn, "pool") as sch:
             pool_suite(ctx, mods, mod, sch.dsn, sizes)
 
-    part(ctx, "postgres.pool", "langgraph.checkpoint.postgres", run_pool)
+    part(ctx, "postgres.pool", "langgraph.checkpoint.postgres", "PostgresSaver", run_pool)
 
     def run_store(store_mod: Any) -> None:
         with (
@@ -898,7 +909,7 @@ def group_postgres(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx, dsn: 
 
             store_suite(ctx, "store.postgres", sizes, mods.langgraph_store_base.PutOp, make)
 
-    part(ctx, "store.postgres", "langgraph.store.postgres", run_store)
+    part(ctx, "store.postgres", "langgraph.store.postgres", "PostgresStore", run_store)
 
 
 def load_group(group: str) -> SimpleNamespace:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
+
 
 def assert_same(a: Any, b: Any, path: str = "value") -> None:
     """Assert ``a`` and ``b`` are equal AND of the same type, recursively."""
@@ -23,8 +25,20 @@ def assert_same(a: Any, b: Any, path: str = "value") -> None:
         for key in a:
             assert type(key) is type(next(k for k in b if k == key)), f"{path} key {key!r}"
             assert_same(a[key], b[key], f"{path}[{key!r}]")
+        if type(a) is dict:
+            return
     elif isinstance(a, (list, tuple)):
         assert len(a) == len(b), path
         for i, (x, y) in enumerate(zip(a, b)):
             assert_same(x, y, f"{path}[{i}]")
+        if type(a) in (list, tuple):
+            return
+    if type(a).__name__ == "Decimal":
+        assert str(a) == str(b), path
+        return
     assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+@pytest.fixture(name="assert_same")
+def _assert_same_fixture() -> Any:
+    return assert_same

@@ -19,7 +19,6 @@ import numpy as np
 import pydantic
 import pydantic.v1
 import pytest
-from conftest import assert_same
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from langgraph.checkpoint.errors import SerializationError
@@ -163,7 +162,7 @@ def serde() -> JsonPlusSerializer:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_roundtrip_exact(serde: JsonPlusSerializer, name: str) -> None:
+def test_roundtrip_exact(serde: JsonPlusSerializer, name: str, assert_same: Any) -> None:
     value = CASES[name]
     tag, payload = serde.dumps_typed(value)
     assert tag == "msgpack"
@@ -184,7 +183,9 @@ def test_roundtrip_exact(serde: JsonPlusSerializer, name: str) -> None:
 @pytest.mark.parametrize(
     ("value", "tag"), [(None, "null"), (b"ab", "bytes"), (bytearray(b"ab"), "bytearray")]
 )
-def test_top_level_tags(serde: JsonPlusSerializer, value: Any, tag: str) -> None:
+def test_top_level_tags(
+    serde: JsonPlusSerializer, value: Any, tag: str, assert_same: Any
+) -> None:
     typed = serde.dumps_typed(value)
     assert typed[0] == tag
     assert_same(value, serde.loads_typed(typed))

@@ -610,3 +610,19 @@ def test_selective_filter_reaches_beyond_top_rows(embedder: FakeEmbedder) -> Non
     assert sorted(int(r.key) for r in res) == [495, 496, 497, 498, 499]
     scores = [r.score for r in res]
     assert scores == sorted(scores, reverse=True)  # type: ignore[type-var]
+
+
+def test_reput_drops_stale_vectors(embedder: FakeEmbedder) -> None:
+    store = InMemoryStore(index={"dims": embedder.dims, "embed": embedder, "fields": ["a", "b"]})
+    store.put(("n",), "x", {"a": "pizza cheese", "b": "pasta"})
+    store.put(("n",), "y", {"a": "zzz unrelated"})
+    assert store.search(("n",), query="pizza cheese")[0].key == "x"
+    # "a" disappears from x: its old text must no longer match.
+    store.put(("n",), "x", {"b": "pasta"})
+    assert set(store._vectors[("n",)]["x"]) == {"b"}
+    # index=False removes every vector of the item.
+    store.put(("n",), "x", {"a": "pizza cheese"}, index=False)
+    assert "x" not in store._vectors[("n",)]
+    res = store.search(("n",), query="pizza cheese")
+    assert [r.key for r in res] == ["y", "x"]
+    assert res[1].score is None

@@ -49,22 +49,22 @@ MIGRATIONS: list[str] = [
         checkpoint_ns text COLLATE "C" NOT NULL,
         checkpoint_id text COLLATE "C" NOT NULL,
         parent_id text COLLATE "C",
-        versions jsonb NOT NULL,
-        type text NOT NULL,
-        checkpoint bytea NOT NULL,
+        body bytea NOT NULL,
+        blob_channels text[] NOT NULL,
+        blob_versions bytea[] NOT NULL,
+        hashes bytea NOT NULL,
         metadata jsonb NOT NULL,
         PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id)
     )
     """,
     # v2: channel values, once per (thread, ns, channel, version)
     """
-    CREATE TABLE {values} (
+    CREATE TABLE {blobs} (
         thread_id text COLLATE "C" NOT NULL,
         checkpoint_ns text COLLATE "C" NOT NULL,
         channel text COLLATE "C" NOT NULL,
-        version text COLLATE "C" NOT NULL,
-        type text NOT NULL,
-        blob bytea,
+        version bytea NOT NULL,
+        value bytea NOT NULL,
         PRIMARY KEY (thread_id, checkpoint_ns, channel, version)
     )
     """,
@@ -73,8 +73,7 @@ MIGRATIONS: list[str] = [
     CREATE TABLE {elements} (
         thread_id text COLLATE "C" NOT NULL,
         hash bytea NOT NULL,
-        type text NOT NULL,
-        blob bytea NOT NULL,
+        value bytea NOT NULL,
         PRIMARY KEY (thread_id, hash)
     )
     """,
@@ -87,9 +86,8 @@ MIGRATIONS: list[str] = [
         task_id text COLLATE "C" NOT NULL,
         idx integer NOT NULL,
         channel text NOT NULL,
-        type text NOT NULL,
-        blob bytea NOT NULL,
-        task_path text NOT NULL DEFAULT '',
+        task_path text NOT NULL,
+        value bytea NOT NULL,
         PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
     )
     """,

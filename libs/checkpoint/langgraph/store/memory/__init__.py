@@ -252,7 +252,7 @@ class InMemoryStore(BaseStore):
         ttl: float | None | NotProvided = NOT_PROVIDED,
     ) -> None:
         """Store or replace an item (see :meth:`BaseStore.put`)."""
-        if (self.embeddings is not None and index is not False) or not self.supports_ttl:
+        if self.embeddings is not None or not self.supports_ttl:
             return super().put(namespace, key, value, index, ttl=ttl)
         ns = namespace if namespace.__class__ is tuple else tuple(namespace)
         if ns not in self._valid_ns:
@@ -273,7 +273,7 @@ class InMemoryStore(BaseStore):
         ttl: float | None | NotProvided = NOT_PROVIDED,
     ) -> None:
         """Async :meth:`put`."""
-        if self.embeddings is not None and index is not False:
+        if self.embeddings is not None:
             return await super().aput(namespace, key, value, index, ttl=ttl)
         self.put(namespace, key, value, index, ttl=ttl)
         return None
@@ -596,6 +596,25 @@ class InMemoryStore(BaseStore):
                 nv = self._vindex[ns] = NamespaceVectors(dims or len(vec), self._np)
             nv.upsert(key, path, vec, text_digest(text))
             self._vectors.setdefault(ns, {}).setdefault(key, {})[path] = vec
+        # A re-put replaces the item's vectors: paths it no longer produces (or all of
+        # them, with index=False) are dropped, so search never matches stale text.
+        produced: dict[tuple[_NS, str], set[str]] = {}
+        for ns, key, path, _ in todo:
+            produced.setdefault((ns, key), set()).add(path)
+        for (ns, key), op in puts.items():
+            if op.value is None:
+                continue
+            nv = self._vindex.get(ns)
+            if nv is None or not nv.has_key(key):
+                continue
+            keep = produced.get((ns, key), set())
+            stored = self._vectors.get(ns, {}).get(key, {})
+            for path in nv.paths(key):
+                if path not in keep:
+                    nv.remove_path(key, path)
+                    stored.pop(path, None)
+            if not stored:
+                self._vectors.get(ns, {}).pop(key, None)
 
 
 def _check_count(texts: _List[str], vectors: Any) -> dict[str, _List[float]]:

@@ -123,6 +123,20 @@ class NamespaceVectors:
         for row in sorted(rows.values(), reverse=True):
             self._remove_row(row)
 
+    def remove_path(self, key: str, path: str) -> None:
+        """Drop the vector of ``key`` at ``path`` (no-op when absent)."""
+        rows = self.rows_of.get(key)
+        if rows is None or path not in rows:
+            return
+        row = rows.pop(path)
+        self._remove_row(row)
+        if not rows:
+            del self.rows_of[key]
+
+    def paths(self, key: str) -> list[str]:
+        """Paths that currently have a vector for ``key``."""
+        return list(self.rows_of.get(key, ()))
+
     def _remove_row(self, row: int) -> None:
         last = self.n - 1
         if row != last:

@@ -59,8 +59,10 @@ async def test_concurrent_writers_same_thread_race(saver: Any) -> None:
     async def writer(i: int) -> Any:
         cp = children[i]
         cp["channel_values"] = {"n": i, "payload": "x" * (i * 100)}
-        cp["channel_versions"] = {"n": 2, "payload": 2}
-        stored = await view.aput(root, cp, generate_metadata(step=1, writer=i), {"n": 2, "payload": 2})
+        # distinct versions: a version names one value of a channel within a thread
+        versions = {"n": i + 2, "payload": i + 2}
+        cp["channel_versions"] = dict(versions)
+        stored = await view.aput(root, cp, generate_metadata(step=1, writer=i), versions)
         await view.aput_writes(stored, [("w", i), ("w2", str(i))], f"task-{i}")
         return stored
 
