@@ -151,35 +151,84 @@ class Ctx:
         self.progress(f"ERROR {key}: {type(exc).__name__}: {exc}")
 
 
-def timed(fn: Callable[[int], Any], n: int, cap: float) -> tuple[int, float, bool]:
-    """Call ``fn(i)`` for i in range(n), stopping after ``cap`` seconds."""
-    gc.collect()
-    clock = time.perf_counter
-    start = clock()
-    deadline = start + cap
-    done = 0
-    for i in range(n):
-        fn(i)
-        done += 1
-        if (done & 7) == 0 and clock() > deadline:
-            break
-    elapsed = clock() - start
-    return done, elapsed, done < n
+STEP_REPS = 5  # repetitions of the (fast) in-memory step workload
+BATCHES = 5  # slices of a repeatable loop; the fastest slice is reported
 
 
-async def atimed(fn: Callable[[int], Any], n: int, cap: float) -> tuple[int, float, bool]:
-    gc.collect()
+class Loop:
+    """Bookkeeping of a timed loop of ``n`` calls in ``batches`` slices, capped at ``cap`` s.
+
+    ``rate`` = calls / s: over the whole loop when ``batches == 1`` (for loops whose calls are
+    not alike, e.g. growing threads), else the rate of the fastest slice (repeatable operations:
+    the best slice is the one least disturbed by the other tenants of the machine).
+    """
+
+    def __init__(self, n: int, cap: float, batches: int) -> None:
+        gc.collect()
+        self.n = n
+        self.size = max(1, n // batches) if batches > 1 else n
+        self.batches = batches
+        self.done = 0
+        self.best = 0.0
+        self.start = time.perf_counter()
+        self.deadline = self.start + cap
+        self.capped = False
+
+    def slices(self) -> Iterable[range]:
+        while self.done < self.n and not self.capped:
+            yield range(self.done, min(self.n, self.done + self.size))
+
+    def over(self) -> bool:
+        return time.perf_counter() > self.deadline
+
+    def finish_slice(self, t0: float, count: int) -> None:
+        t1 = time.perf_counter()
+        self.done += count
+        if count and t1 > t0:
+            self.best = max(self.best, count / (t1 - t0))
+        if self.done < self.n and t1 > self.deadline:
+            self.capped = True
+
+    def result(self) -> tuple[int, float, bool]:
+        """(calls done, seconds such that calls / seconds is the reported rate, capped)."""
+        if self.batches > 1 and self.best:
+            return self.done, self.done / self.best, self.capped
+        return self.done, time.perf_counter() - self.start, self.capped
+
+
+def timed(
+    fn: Callable[[int], Any], n: int, cap: float, batches: int = 1
+) -> tuple[int, float, bool]:
+    """Call ``fn(i)`` for i in range(n) (see Loop); returns (done, seconds, capped)."""
+    loop = Loop(n, cap, batches)
     clock = time.perf_counter
-    start = clock()
-    deadline = start + cap
-    done = 0
-    for i in range(n):
-        await fn(i)
-        done += 1
-        if (done & 7) == 0 and clock() > deadline:
-            break
-    elapsed = clock() - start
-    return done, elapsed, done < n
+    for rng in loop.slices():
+        t0 = clock()
+        count = 0
+        for i in rng:
+            fn(i)
+            count += 1
+            if (count & 7) == 0 and loop.over():
+                break
+        loop.finish_slice(t0, count)
+    return loop.result()
+
+
+async def atimed(
+    fn: Callable[[int], Any], n: int, cap: float, batches: int = 1
+) -> tuple[int, float, bool]:
+    loop = Loop(n, cap, batches)
+    clock = time.perf_counter
+    for rng in loop.slices():
+        t0 = clock()
+        count = 0
+        for i in rng:
+            await fn(i)
+            count += 1
+            if (count & 7) == 0 and loop.over():
+                break
+        loop.finish_slice(t0, count)
+    return loop.result()
 
 
 # --------------------------------------------------------------------------- data
@@ -388,12 +437,29 @@ def latest_cfg(thread_id: str) -> dict[str, Any]:
 
 
 def saver_suite(
-    ctx: Ctx, prefix: str, saver: Any, sizes: dict[str, Any], storage: Callable[[], int] | None
+    ctx: Ctx,
+    prefix: str,
+    saver: Any,
+    sizes: dict[str, Any],
+    storage: Callable[[], int] | None,
+    warmup: Callable[[], Any] | None = None,
 ) -> None:
-    """put+put_writes steps, storage, get_tuple latest, list full / limit=10 (sync saver)."""
+    """put+put_writes steps, storage, get_tuple latest, list full / limit=10 (sync saver).
+
+    ``warmup``: a factory of throwaway savers; the step workload then runs ``STEP_REPS`` times
+    (fresh saver each time, the last on ``saver``) and the fastest repetition is reported.
+    Used for the in-memory saver, whose whole step workload takes only a few tenths of a second.
+    """
     threads = [f"{prefix}-t{i}" for i in range(sizes["threads"])]
-    calls, runs = build_steps(saver, threads, sizes["steps"])
-    done, el, capped = timed(lambda i: do_step(saver, calls[i]), len(calls), sizes["step_cap"])
+    best: tuple[int, float, bool] | None = None
+    for rep in range(STEP_REPS if warmup else 1):
+        last_rep = rep == (STEP_REPS if warmup else 1) - 1
+        target = saver if last_rep or warmup is None else warmup()
+        calls, runs = build_steps(target, threads, sizes["steps"])
+        res = timed(lambda i, t=target, c=calls: do_step(t, c[i]), len(calls), sizes["step_cap"])
+        if best is None or res[0] / res[1] > best[0] / best[1]:
+            best = res
+    done, el, capped = best
     ctx.rate(f"{prefix}.step", "steps/s", done, el, capped)
     last = runs[-1] if not capped else None
     if last is not None:
@@ -416,6 +482,7 @@ def saver_suite(
         lambda i: saver.get_tuple(latest_cfg(threads[i % n_threads])),
         sizes["get_ops"],
         sizes["get_cap"],
+        BATCHES,
     )
     ctx.rate(f"{prefix}.get_tuple", "ops/s", done, el, capped)
     if expect:
@@ -429,7 +496,7 @@ def saver_suite(
         do_step(saver, call)
     cfg = latest_cfg(hist_thread)
     done, el, capped = timed(
-        lambda i: list(saver.list(cfg)), sizes["list_full_reps"], sizes["list_cap"]
+        lambda i: list(saver.list(cfg)), sizes["list_full_reps"], sizes["list_cap"], BATCHES
     )
     ctx.rate(f"{prefix}.list200", "lists/s", done, el, capped)
     items = list(saver.list(cfg))
@@ -439,7 +506,7 @@ def saver_suite(
         f"got {len(items)} tuples",
     )
     done, el, capped = timed(
-        lambda i: list(saver.list(cfg, limit=10)), sizes["list10_reps"], sizes["list_cap"]
+        lambda i: list(saver.list(cfg, limit=10)), sizes["list10_reps"], sizes["list_cap"], BATCHES
     )
     ctx.rate(f"{prefix}.list10", "lists/s", done, el, capped)
     items = list(saver.list(cfg, limit=10))
@@ -476,6 +543,7 @@ async def asaver_suite(
         lambda i: saver.aget_tuple(latest_cfg(threads[i % n_threads])),
         sizes["get_ops"],
         sizes["get_cap"],
+        BATCHES,
     )
     ctx.rate(f"{prefix}.get_tuple", "ops/s", done, el, capped)
 
@@ -488,11 +556,15 @@ async def asaver_suite(
     async def collect(limit: int | None = None) -> list[Any]:
         return [t async for t in saver.alist(cfg, limit=limit)]
 
-    done, el, capped = await atimed(lambda i: collect(), sizes["list_full_reps"], sizes["list_cap"])
+    done, el, capped = await atimed(
+        lambda i: collect(), sizes["list_full_reps"], sizes["list_cap"], BATCHES
+    )
     ctx.rate(f"{prefix}.list200", "lists/s", done, el, capped)
     items = await collect()
     ctx.check(f"{prefix}.list200", len(items) == sizes["hist"], f"got {len(items)} tuples")
-    done, el, capped = await atimed(lambda i: collect(10), sizes["list10_reps"], sizes["list_cap"])
+    done, el, capped = await atimed(
+        lambda i: collect(10), sizes["list10_reps"], sizes["list_cap"], BATCHES
+    )
     ctx.rate(f"{prefix}.list10", "lists/s", done, el, capped)
     items = await collect(10)
     ctx.check(f"{prefix}.list10", [t.checkpoint["id"] for t in items] == hruns[0].ids[::-1][:10])
@@ -525,15 +597,19 @@ def store_ns(i: int) -> tuple[str, ...]:
     return ("bench", "users", f"u{i % 20}")
 
 
-def fill_store(store: Any, put_op: Any, start: int, stop: int, chunk: int = 500) -> None:
-    for lo in range(start, stop, chunk):
-        store.batch(
-            [put_op(store_ns(i), f"k{i}", store_doc(i)) for i in range(lo, min(stop, lo + chunk))]
-        )
+def fill_store(store: Any, put_op: Any, docs: list[Any], start: int, chunk: int = 500) -> None:
+    """Untimed bulk load of ``docs[start:]`` through ``store.batch``."""
+    for lo in range(start, len(docs), chunk):
+        store.batch([put_op(*doc) for doc in docs[lo : lo + chunk]])
 
 
 def store_suite(
-    ctx: Ctx, prefix: str, sizes: dict[str, Any], put_op: Any, make_store: Callable[[bool], Any]
+    ctx: Ctx,
+    prefix: str,
+    sizes: dict[str, Any],
+    put_op: Any,
+    make_store: Callable[[bool], Any],
+    put_reps: int = 1,
 ) -> None:
     """put / get / filtered search / semantic search on a ``store_items`` corpus.
 
@@ -541,19 +617,25 @@ def store_suite(
     fake embedder) or raises NotAvailable.
     """
     n_items = sizes["store_items"]
-    store = make_store(False)
-    done, el, capped = timed(
-        lambda i: store.put(store_ns(i), f"k{i}", store_doc(i)),
-        min(n_items, sizes["store_ops"] * 2),
-        sizes["store_cap"],
-    )
+    n_puts = min(n_items, sizes["store_ops"] * 2)
+    docs = [(store_ns(i), f"k{i}", store_doc(i)) for i in range(n_items)]
+    best: tuple[int, float, bool] | None = None
+    for _ in range(put_reps):  # fresh store each time; the last one is used below
+        store = make_store(False)
+        res = timed(lambda i, st=store: st.put(*docs[i]), n_puts, sizes["store_cap"])
+        if best is None or res[0] / res[1] > best[0] / best[1]:
+            best = res
+    done, el, capped = best
     ctx.rate(f"{prefix}.put", "ops/s", done, el, capped)
-    fill_store(store, put_op, done, n_items)
+    fill_store(store, put_op, docs, res[0])
 
     rng = random.Random(3)
     keys = [rng.randrange(n_items) for _ in range(sizes["store_ops"])]
     done, el, capped = timed(
-        lambda i: store.get(store_ns(keys[i]), f"k{keys[i]}"), len(keys), sizes["store_cap"]
+        lambda i: store.get(store_ns(keys[i]), f"k{keys[i]}"),
+        len(keys),
+        sizes["store_cap"],
+        BATCHES,
     )
     ctx.rate(f"{prefix}.get", "ops/s", done, el, capped)
     item = store.get(store_ns(1234), "k1234")
@@ -564,6 +646,7 @@ def store_suite(
         lambda i: store.search(("bench",), filter=flt, limit=10),
         sizes["search_ops"],
         sizes["store_cap"],
+        BATCHES,
     )
     ctx.rate(f"{prefix}.search_filter", "ops/s", done, el, capped)
     res = store.search(("bench",), filter=flt, limit=200)
@@ -578,12 +661,13 @@ def store_suite(
     except NotAvailable as exc:
         ctx.unavailable(f"{prefix}.search_semantic", str(exc))
         return
-    fill_store(vstore, put_op, 0, n_items)
+    fill_store(vstore, put_op, docs, 0)
     queries = [sentence(random.Random(f"q{i}"), 40) for i in range(20)]
     done, el, capped = timed(
         lambda i: vstore.search(("bench",), query=queries[i % 20], limit=10),
         sizes["search_ops"],
         sizes["store_cap"],
+        BATCHES,
     )
     ctx.rate(f"{prefix}.search_semantic", "ops/s", done, el, capped)
     # The document whose own text is the query must come first.
@@ -655,18 +739,21 @@ def group_serde(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx) -> None:
             ok = ok and type(back["model"]) is type(state["model"])
         ctx.check(f"{key}.roundtrip", ok, "classes revived and values equal")
         done, el, capped = timed(
-            lambda i, s=ser: s.dumps_typed(state), sizes["serde_ops"], sizes["serde_cap"]
+            lambda i, s=ser: s.dumps_typed(state), sizes["serde_ops"], sizes["serde_cap"], BATCHES
         )
         ctx.rate(f"{key}.dumps", "ops/s", done, el, capped)
         done, el, capped = timed(
-            lambda i, s=ser, b=blob: s.loads_typed(b), sizes["serde_ops"], sizes["serde_cap"]
+            lambda i, s=ser, b=blob: s.loads_typed(b),
+            sizes["serde_ops"],
+            sizes["serde_cap"],
+            BATCHES,
         )
         ctx.rate(f"{key}.loads", "ops/s", done, el, capped)
 
 
 def group_memory(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx) -> None:
-    saver = mods.langgraph_checkpoint_memory.InMemorySaver()
-    saver_suite(ctx, "memory", saver, sizes, storage=None)
+    InMemorySaver = mods.langgraph_checkpoint_memory.InMemorySaver
+    saver_suite(ctx, "memory", InMemorySaver(), sizes, storage=None, warmup=InMemorySaver)
 
 
 def group_store(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx) -> None:
@@ -675,7 +762,7 @@ def group_store(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx) -> None:
     def make(indexed: bool) -> Any:
         return InMemoryStore(index=index_config()) if indexed else InMemoryStore()
 
-    store_suite(ctx, "store.memory", sizes, mods.langgraph_store_base.PutOp, make)
+    store_suite(ctx, "store.memory", sizes, mods.langgraph_store_base.PutOp, make, put_reps=3)
 
 
 def sqlite_bytes(path: str) -> int:

@@ -96,9 +96,20 @@ def start() -> str:
         with contextlib.suppress(Exception):
             # template1 is copied by CREATE DATABASE: new test databases get the extension
             subprocess.run(
-                [str(server.bin_path / "psql"), "-h", str(pgdata), "-U", "postgres",
-                 "-d", "template1", "-qc", "CREATE EXTENSION IF NOT EXISTS vector;"],
-                check=False, capture_output=True, timeout=30,
+                [
+                    str(server.bin_path / "psql"),
+                    "-h",
+                    str(pgdata),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "template1",
+                    "-qc",
+                    "CREATE EXTENSION IF NOT EXISTS vector;",
+                ],
+                check=False,
+                capture_output=True,
+                timeout=30,
             )
     return _uri_of(pgdata)
 

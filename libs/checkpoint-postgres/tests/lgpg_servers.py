@@ -170,7 +170,10 @@ def discover() -> tuple[list[Server], str]:
     for source in [s.strip() for s in mode.split(",") if s.strip()]:
         got = _servers_from(source)
         if not got:
-            return [], f"LANGGRAPH_TEST_POSTGRES asks for {source!r}, which is not available.\n{HOW_TO}"
+            return (
+                [],
+                f"LANGGRAPH_TEST_POSTGRES asks for {source!r}, which is not available.\n{HOW_TO}",
+            )
         found += got
     return _name(found), ""
 
@@ -192,7 +195,9 @@ def session_database(server: Server) -> Iterator[str]:
         yield with_dbname(server.uri, name)
     finally:
         with psycopg.connect(server.uri, autocommit=True) as admin:
-            stmt = "DROP DATABASE IF EXISTS {} WITH (FORCE)" if server.version >= 13 else (
-                "DROP DATABASE IF EXISTS {}"
+            stmt = (
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+                if server.version >= 13
+                else ("DROP DATABASE IF EXISTS {}")
             )
             admin.execute(sql.SQL(stmt).format(sql.Identifier(name)))  # type: ignore[arg-type]

@@ -39,8 +39,8 @@ def main() -> None:
         back = sd.loads_typed(typed)
         assert back["doc"].score == 0.75 and back["model"].value == 7, back
         n = 2000 if name == "jsonplus" else 500
-        d = rate(lambda: sd.dumps_typed(payload), n)
-        ld = rate(lambda: sd.loads_typed(typed), n)
+        d = rate(lambda sd=sd: sd.dumps_typed(payload), n)
+        ld = rate(lambda sd=sd, typed=typed: sd.loads_typed(typed), n)
         print(f"{name:10s} bytes={len(typed[1])} dumps={d:,.0f}/s loads={ld:,.0f}/s")
 
 

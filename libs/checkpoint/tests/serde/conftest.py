@@ -29,7 +29,7 @@ def assert_same(a: Any, b: Any, path: str = "value") -> None:
             return
     elif isinstance(a, (list, tuple)):
         assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             assert_same(x, y, f"{path}[{i}]")
         if type(a) in (list, tuple):
             return

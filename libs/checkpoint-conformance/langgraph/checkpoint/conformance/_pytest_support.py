@@ -48,7 +48,8 @@ def make_async_test(
         await body(self, fixtures[fixture])
 
     _name(test, name, doc, fixture)
-    return pytest.mark.asyncio(test)
+    marked: Callable[..., Any] = pytest.mark.asyncio(test)
+    return marked
 
 
 def make_sync_test(

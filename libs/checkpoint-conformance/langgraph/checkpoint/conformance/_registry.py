@@ -50,9 +50,7 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def check(
-    capability: Capability, *requires: Capability, spec: bool = True
-) -> Callable[[F], F]:
+def check(capability: Capability, *requires: Capability, spec: bool = True) -> Callable[[F], F]:
     """Register an async check function under ``capability``.
 
     Args:
@@ -82,9 +80,7 @@ def check(
 
 def checks_for(capability: Capability, *, spec_only: bool = False) -> list[Check]:
     """Registered checks reported under ``capability``, in registration order."""
-    return [
-        c for c in CHECKS.values() if c.capability == capability and (c.spec or not spec_only)
-    ]
+    return [c for c in CHECKS.values() if c.capability == capability and (c.spec or not spec_only)]
 
 
 class SyncSaverAdapter:

@@ -9,7 +9,6 @@ from typing import Any
 
 from langgraph.checkpoint.base import (
     Checkpoint,
-    CheckpointMetadata,
     CheckpointTuple,
     RunnableConfig,
 )
@@ -82,7 +81,7 @@ def generate_config(
     return {"configurable": configurable}
 
 
-def generate_metadata(source: str = "loop", step: int = 0, **extra: Any) -> CheckpointMetadata:
+def generate_metadata(source: str = "loop", step: int = 0, **extra: Any) -> dict[str, Any]:
     """Metadata ``{source, step, parents: {}, **extra}``.
 
     Args:
@@ -93,7 +92,7 @@ def generate_metadata(source: str = "loop", step: int = 0, **extra: Any) -> Chec
     Returns:
         The metadata dict.
     """
-    return {"source": source, "step": step, "parents": {}, **extra}  # type: ignore[typeddict-item]
+    return {"source": source, "step": step, "parents": {}, **extra}
 
 
 async def put_test_checkpoint(
@@ -101,7 +100,7 @@ async def put_test_checkpoint(
     config: RunnableConfig,
     *,
     channel_values: Mapping[str, Any] | None = None,
-    metadata: CheckpointMetadata | None = None,
+    metadata: Mapping[str, Any] | None = None,
     version: int = 1,
 ) -> RunnableConfig:
     """Put one checkpoint whose channels all get ``version``; return the stored config.
@@ -131,7 +130,7 @@ async def put_test_checkpoints(
     *,
     thread_id: str | None = None,
     checkpoint_ns: str = "",
-    metadata: Sequence[CheckpointMetadata] | None = None,
+    metadata: Sequence[Mapping[str, Any]] | None = None,
 ) -> list[RunnableConfig]:
     """Put a chain of ``count`` checkpoints (each the parent of the next).
 

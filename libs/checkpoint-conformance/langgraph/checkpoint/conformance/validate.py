@@ -39,9 +39,7 @@ async def validate(
     Returns:
         The per-capability report.
     """
-    wanted = (
-        {Capability(c) for c in capabilities} if capabilities is not None else set(Capability)
-    )
+    wanted = {Capability(c) for c in capabilities} if capabilities is not None else set(Capability)
     skipped = {Capability(c) for c in registered.skip_capabilities}
     progress = progress or ProgressCallbacks.quiet()
     report = CapabilityReport(checkpointer_name=registered.name)

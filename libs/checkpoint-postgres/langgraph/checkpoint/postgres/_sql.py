@@ -6,13 +6,13 @@ saver method only picks a statement and binds its parameters.
 
 Schema (our own design; see the package README):
 
-* ``lg_checkpoints``: one row per checkpoint. ``checkpoint`` holds the serialized skeleton
-  (the checkpoint without ``channel_values`` and ``channel_versions``); ``versions`` holds
-  ``channel_versions`` as JSONB (ids and versions, never values), so reads join the values
-  in SQL; ``metadata`` is JSONB with a GIN index for filters.
-* ``lg_values``: one row per (thread, namespace, channel, version), written once. A list
-  value is stored as the concatenated 16-byte hashes of its elements (type ``$list``).
-* ``lg_elements``: serialized list elements, once per (thread, hash).
+* ``lg_checkpoints``: one row per checkpoint. ``body`` is the shared codec's encoding of the
+  checkpoint (small scalar values inline, serialized with the saver's serializer);
+  ``blob_channels``/``blob_versions``/``hashes`` repeat the references the body makes to
+  ``lg_blobs`` and ``lg_elements`` (keys and hashes, never values) so that one statement
+  can join everything a read needs; ``metadata`` is JSONB with a GIN index for filters.
+* ``lg_blobs``: one value per (thread, namespace, channel, version), written once.
+* ``lg_elements``: elements of content-addressed lists, once per (thread, hash).
 * ``lg_writes``: pending writes, one row per (checkpoint, task, idx).
 * ``lg_migrations``: applied migration versions.
 
@@ -26,13 +26,7 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
-__all__ = ["MIGRATIONS", "Statements", "LIST_TYPE", "EMPTY_TYPE"]
-
-LIST_TYPE = "$list"
-"""Type tag of a value row that stores a list as element hashes."""
-
-EMPTY_TYPE = "empty"
-"""Type tag of a value row that records "channel now empty"."""
+__all__ = ["MIGRATIONS", "Statements"]
 
 ADVISORY_LOCK_KEY = 0x6C67_636B_7074  # "lgckpt": serializes migrations across processes
 
@@ -106,47 +100,42 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-# Output columns of every read (one row per checkpoint, value, element or write):
-# kind, thread_id, checkpoint_ns, k1, k2, type, data, meta, versions, idx
-#   kind 0 checkpoint: k1 = checkpoint_id, k2 = parent_id, data = skeleton, meta, versions
-#   kind 1 value:      k1 = channel, k2 = version, type, data
-#   kind 2 element:    data = blob, type, hash in k1 (hex)
-#   kind 3 write:      k1 = checkpoint_id, k2 = task_id, type, data, idx, channel in meta
+# Output columns of every read (one row per checkpoint, blob, element or write):
+# kind, thread_id, checkpoint_ns, k1, k2, k3, data, meta, idx
+#   kind 0 checkpoint: k1 = checkpoint_id, k2 = parent_id, data = body, meta = metadata
+#   kind 1 blob:       k1 = channel, k3 = version key, data = value
+#   kind 2 element:    k3 = hash, data = value
+#   kind 3 write:      k1 = checkpoint_id, k2 = task_id, meta = channel, data = value, idx
 _READ_TAIL = """
-, vals AS (
-    SELECT DISTINCT v.thread_id, v.checkpoint_ns, v.channel, v.version, v.type, v.blob
-    FROM page c
-    CROSS JOIN LATERAL jsonb_each_text(c.versions) AS cv(channel, version)
-    JOIN {values} v ON v.thread_id = c.thread_id AND v.checkpoint_ns = c.checkpoint_ns
-        AND v.channel = cv.channel AND v.version = cv.version
-    WHERE v.type <> 'empty'
+, refs AS (
+    SELECT DISTINCT c.thread_id, c.checkpoint_ns, r.channel, r.version
+    FROM page c CROSS JOIN LATERAL unnest(c.blob_channels, c.blob_versions) AS r(channel, version)
+), hs AS (
+    SELECT DISTINCT c.thread_id, substr(c.hashes, 16 * i + 1, 16) AS hash
+    FROM page c CROSS JOIN LATERAL generate_series(0, length(c.hashes) / 16 - 1) AS i
 )
 SELECT 0::int2 AS kind, c.thread_id, c.checkpoint_ns, c.checkpoint_id AS k1,
-    c.parent_id AS k2, c.type, c.checkpoint AS data, c.metadata AS meta, c.versions,
+    c.parent_id AS k2, NULL::bytea AS k3, c.body AS data, c.metadata::text AS meta,
     NULL::int4 AS idx
 FROM page c
 UNION ALL
-SELECT 1::int2, v.thread_id, v.checkpoint_ns, v.channel, v.version, v.type, v.blob,
-    NULL, NULL, NULL
-FROM vals v
+SELECT 1::int2, b.thread_id, b.checkpoint_ns, b.channel, NULL, b.version, b.value, NULL, NULL
+FROM refs r JOIN {blobs} b ON b.thread_id = r.thread_id
+    AND b.checkpoint_ns = r.checkpoint_ns AND b.channel = r.channel AND b.version = r.version
 UNION ALL
-SELECT 2::int2, e.thread_id, NULL, NULL, NULL, e.type, e.blob, NULL, NULL, NULL
-FROM (
-    SELECT DISTINCT v.thread_id, substr(v.blob, 16 * i + 1, 16) AS hash
-    FROM vals v CROSS JOIN LATERAL generate_series(0, length(v.blob) / 16 - 1) AS i
-    WHERE v.type = '$list'
-) h
-JOIN {elements} e ON e.thread_id = h.thread_id AND e.hash = h.hash
+SELECT 2::int2, e.thread_id, NULL, NULL, NULL, e.hash, e.value, NULL, NULL
+FROM hs JOIN {elements} e ON e.thread_id = hs.thread_id AND e.hash = hs.hash
 UNION ALL
-SELECT 3::int2, w.thread_id, w.checkpoint_ns, w.checkpoint_id, w.task_id, w.type, w.blob,
-    to_jsonb(w.channel), NULL, w.idx
+SELECT 3::int2, w.thread_id, w.checkpoint_ns, w.checkpoint_id, w.task_id, NULL, w.value,
+    w.channel, w.idx
 FROM page c
 JOIN {writes} w ON w.thread_id = c.thread_id AND w.checkpoint_ns = c.checkpoint_ns
     AND w.checkpoint_id = c.checkpoint_id
 """
 
 _PAGE_COLUMNS = (
-    "thread_id, checkpoint_ns, checkpoint_id, parent_id, versions, type, checkpoint, metadata"
+    "thread_id, checkpoint_ns, checkpoint_id, parent_id, body, blob_channels, blob_versions,"
+    " hashes, metadata"
 )
 
 
@@ -155,7 +144,6 @@ class Statements:
     """The saver's statements, rendered for one schema (None: the search_path)."""
 
     schema: str | None
-    migrations_table: sql.Composable
     create_schema: sql.Composable | None
     create_migrations: sql.Composable
     lock: sql.Composable
@@ -165,14 +153,13 @@ class Statements:
     get_latest: sql.Composable
     get_by_id: sql.Composable
     put: sql.Composable
-    put_values: sql.Composable
     put_writes_ignore: sql.Composable
     put_writes_upsert: sql.Composable
     delete_thread: sql.Composable
     delete_for_runs: sql.Composable
     copy_thread: sql.Composable
     prune_keep: sql.Composable
-    gc_values: sql.Composable
+    gc_blobs: sql.Composable
     gc_elements: sql.Composable
     set_timeout: sql.Composable
     tables: dict[str, sql.Identifier]
@@ -186,58 +173,42 @@ class Statements:
 
         names = {
             "checkpoints": ident("lg_checkpoints"),
-            "values": ident("lg_values"),
+            "blobs": ident("lg_blobs"),
             "elements": ident("lg_elements"),
             "writes": ident("lg_writes"),
             "migrations": ident("lg_migrations"),
         }
-        fmt = dict(
+        fmt: dict[str, sql.Composable] = dict(
             names,
             checkpoints_metadata_idx=sql.Identifier("lg_checkpoints_metadata_idx"),
             checkpoints_run_idx=sql.Identifier("lg_checkpoints_run_idx"),
             checkpoints_id_idx=sql.Identifier("lg_checkpoints_id_idx"),
+            cols=sql.SQL(_PAGE_COLUMNS),
         )
 
-        def q(text: str) -> sql.Composed:
-            return sql.SQL(text).format(**fmt)  # type: ignore[arg-type]
+        def q(*parts: str) -> sql.Composed:
+            return sql.Composed([sql.SQL(p).format(**fmt) for p in parts])
 
-        page_latest = (
-            "WITH page AS (SELECT " + _PAGE_COLUMNS + " FROM {checkpoints}"
+        page = (
+            "WITH page AS (SELECT {cols} FROM {checkpoints}"
             " WHERE thread_id = %(thread_id)s AND checkpoint_ns = %(ns)s"
-            " ORDER BY checkpoint_id DESC LIMIT 1)"
         )
-        page_by_id = (
-            "WITH page AS (SELECT " + _PAGE_COLUMNS + " FROM {checkpoints}"
-            " WHERE thread_id = %(thread_id)s AND checkpoint_ns = %(ns)s"
-            " AND checkpoint_id = %(checkpoint_id)s)"
-        )
-        put_values_cte = """
-            e AS (
-                INSERT INTO {elements} (thread_id, hash, type, blob)
-                SELECT %(thread_id)s, x.hash, x.type, x.blob
-                FROM unnest(%(e_hash)s::bytea[], %(e_type)s::text[], %(e_blob)s::bytea[])
-                    AS x(hash, type, blob)
-                ON CONFLICT DO NOTHING
-            ),
-            v AS (
-                INSERT INTO {values} (thread_id, checkpoint_ns, channel, version, type, blob)
-                SELECT %(thread_id)s, %(ns)s, x.channel, x.version, x.type, x.blob
-                FROM unnest(%(v_channel)s::text[], %(v_version)s::text[], %(v_type)s::text[],
-                    %(v_blob)s::bytea[]) AS x(channel, version, type, blob)
-                ON CONFLICT DO NOTHING
-            )
-        """
         writes_insert = """
             INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id, idx,
-                channel, type, blob, task_path)
+                channel, task_path, value)
             SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(task_id)s, x.idx, x.channel,
-                x.type, x.blob, %(task_path)s
-            FROM unnest(%(idx)s::int4[], %(channel)s::text[], %(type)s::text[],
-                %(blob)s::bytea[]) AS x(idx, channel, type, blob)
+                %(task_path)s, x.value
+            FROM unnest(%(idx)s::int4[], %(channel)s::text[], %(value)s::bytea[])
+                AS x(idx, channel, value)
+        """
+        upsert_checkpoint = """
+            ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
+                parent_id = EXCLUDED.parent_id, body = EXCLUDED.body,
+                blob_channels = EXCLUDED.blob_channels, blob_versions = EXCLUDED.blob_versions,
+                hashes = EXCLUDED.hashes, metadata = EXCLUDED.metadata
         """
         return cls(
             schema=schema,
-            migrations_table=names["migrations"],
             create_schema=(
                 sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
                 if schema
@@ -248,42 +219,45 @@ class Statements:
                 " v integer PRIMARY KEY,"
                 " applied_at timestamptz NOT NULL DEFAULT now())"
             ),
-            lock=sql.SQL("SELECT pg_advisory_xact_lock({})").format(
-                sql.Literal(ADVISORY_LOCK_KEY)
-            ),
+            lock=sql.SQL("SELECT pg_advisory_xact_lock({})").format(sql.Literal(ADVISORY_LOCK_KEY)),
             read_version=q("SELECT coalesce(max(v), -1) FROM {migrations}"),
             record_version=q("INSERT INTO {migrations} (v) VALUES (%s)"),
             migrations=[q(m) for m in MIGRATIONS],
-            get_latest=q(page_latest + _READ_TAIL),
-            get_by_id=q(page_by_id + _READ_TAIL),
+            get_latest=q(page, " ORDER BY checkpoint_id DESC LIMIT 1)", _READ_TAIL),
+            get_by_id=q(page, " AND checkpoint_id = %(checkpoint_id)s)", _READ_TAIL),
             put=q(
-                "WITH "
-                + put_values_cte
-                + """
-                INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
-                    versions, type, checkpoint, metadata)
-                VALUES (%(thread_id)s, %(ns)s, %(checkpoint_id)s, %(parent_id)s,
-                    %(versions)s, %(type)s, %(checkpoint)s, %(metadata)s)
-                ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
-                    parent_id = EXCLUDED.parent_id, versions = EXCLUDED.versions,
-                    type = EXCLUDED.type, checkpoint = EXCLUDED.checkpoint,
-                    metadata = EXCLUDED.metadata
                 """
+                WITH e AS (
+                    INSERT INTO {elements} (thread_id, hash, value)
+                    SELECT %(thread_id)s, x.hash, x.value
+                    FROM unnest(%(e_hash)s::bytea[], %(e_value)s::bytea[]) AS x(hash, value)
+                    ON CONFLICT DO NOTHING
+                ), b AS (
+                    INSERT INTO {blobs} (thread_id, checkpoint_ns, channel, version, value)
+                    SELECT %(thread_id)s, %(ns)s, x.channel, x.version, x.value
+                    FROM unnest(%(b_channel)s::text[], %(b_version)s::bytea[],
+                        %(b_value)s::bytea[]) AS x(channel, version, value)
+                    ON CONFLICT DO NOTHING
+                )
+                INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
+                    body, blob_channels, blob_versions, hashes, metadata)
+                VALUES (%(thread_id)s, %(ns)s, %(checkpoint_id)s, %(parent_id)s, %(body)s,
+                    %(blob_channels)s::text[], %(blob_versions)s::bytea[], %(hashes)s,
+                    %(metadata)s::jsonb)
+                """,
+                upsert_checkpoint,
             ),
-            put_values=q(
-                "WITH " + put_values_cte + " SELECT 1"
-            ),
-            put_writes_ignore=q(writes_insert + " ON CONFLICT DO NOTHING"),
+            put_writes_ignore=q(writes_insert, " ON CONFLICT DO NOTHING"),
             put_writes_upsert=q(
-                writes_insert
-                + """ ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
-                DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type,
-                    blob = EXCLUDED.blob, task_path = EXCLUDED.task_path"""
+                writes_insert,
+                """ ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
+                DO UPDATE SET channel = EXCLUDED.channel, value = EXCLUDED.value,
+                    task_path = EXCLUDED.task_path""",
             ),
             delete_thread=q(
                 """
                 WITH a AS (DELETE FROM {writes} WHERE thread_id = %(thread_id)s),
-                b AS (DELETE FROM {values} WHERE thread_id = %(thread_id)s),
+                b AS (DELETE FROM {blobs} WHERE thread_id = %(thread_id)s),
                 c AS (DELETE FROM {elements} WHERE thread_id = %(thread_id)s)
                 DELETE FROM {checkpoints} WHERE thread_id = %(thread_id)s
                 """
@@ -305,33 +279,31 @@ class Statements:
             copy_thread=q(
                 """
                 WITH a AS (
-                    INSERT INTO {elements} (thread_id, hash, type, blob)
-                    SELECT %(dst)s, hash, type, blob FROM {elements} WHERE thread_id = %(src)s
-                    ON CONFLICT DO NOTHING),
-                b AS (
-                    INSERT INTO {values} (thread_id, checkpoint_ns, channel, version, type, blob)
-                    SELECT %(dst)s, checkpoint_ns, channel, version, type, blob
-                    FROM {values} WHERE thread_id = %(src)s
-                    ON CONFLICT DO NOTHING),
-                w AS (
+                    INSERT INTO {elements} (thread_id, hash, value)
+                    SELECT %(dst)s, hash, value FROM {elements} WHERE thread_id = %(src)s
+                    ON CONFLICT DO NOTHING
+                ), b AS (
+                    INSERT INTO {blobs} (thread_id, checkpoint_ns, channel, version, value)
+                    SELECT %(dst)s, checkpoint_ns, channel, version, value
+                    FROM {blobs} WHERE thread_id = %(src)s
+                    ON CONFLICT DO NOTHING
+                ), w AS (
                     INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id, idx,
-                        channel, type, blob, task_path)
-                    SELECT %(dst)s, checkpoint_ns, checkpoint_id, task_id, idx, channel, type,
-                        blob, task_path
+                        channel, task_path, value)
+                    SELECT %(dst)s, checkpoint_ns, checkpoint_id, task_id, idx, channel,
+                        task_path, value
                     FROM {writes} WHERE thread_id = %(src)s
                     ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
-                    DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type,
-                        blob = EXCLUDED.blob, task_path = EXCLUDED.task_path)
+                    DO UPDATE SET channel = EXCLUDED.channel, value = EXCLUDED.value,
+                        task_path = EXCLUDED.task_path
+                )
                 INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
-                    versions, type, checkpoint, metadata)
-                SELECT %(dst)s, checkpoint_ns, checkpoint_id, parent_id, versions, type,
-                    checkpoint, metadata
+                    body, blob_channels, blob_versions, hashes, metadata)
+                SELECT %(dst)s, checkpoint_ns, checkpoint_id, parent_id, body, blob_channels,
+                    blob_versions, hashes, metadata
                 FROM {checkpoints} WHERE thread_id = %(src)s
-                ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
-                    parent_id = EXCLUDED.parent_id, versions = EXCLUDED.versions,
-                    type = EXCLUDED.type, checkpoint = EXCLUDED.checkpoint,
-                    metadata = EXCLUDED.metadata
-                """
+                """,
+                upsert_checkpoint,
             ),
             prune_keep=q(
                 """
@@ -353,38 +325,35 @@ class Statements:
                 SELECT DISTINCT thread_id FROM d
                 """
             ),
-            gc_values=q(
+            gc_blobs=q(
                 """
-                DELETE FROM {values} v WHERE v.thread_id = ANY(%(threads)s)
+                DELETE FROM {blobs} b WHERE b.thread_id = ANY(%(threads)s)
                   AND NOT EXISTS (
                     SELECT 1 FROM {checkpoints} c
-                    WHERE c.thread_id = v.thread_id AND c.checkpoint_ns = v.checkpoint_ns
-                      AND c.versions ->> v.channel = v.version)
+                    CROSS JOIN LATERAL unnest(c.blob_channels, c.blob_versions) AS r(ch, ve)
+                    WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns
+                      AND r.ch = b.channel AND r.ve = b.version)
                 """
             ),
             gc_elements=q(
                 """
                 DELETE FROM {elements} e WHERE e.thread_id = ANY(%(threads)s)
                   AND NOT EXISTS (
-                    SELECT 1 FROM {values} v
-                    WHERE v.thread_id = e.thread_id AND v.type = '$list'
-                      AND position(e.hash IN v.blob) > 0)
+                    SELECT 1 FROM {checkpoints} c
+                    WHERE c.thread_id = e.thread_id AND position(e.hash IN c.hashes) > 0)
                 """
             ),
             set_timeout=sql.SQL("SELECT set_config('statement_timeout', %s, true)"),
             tables=names,
         )
 
-    def list_page(
-        self, conditions: list[sql.Composable], *, with_limit: bool
-    ) -> sql.Composed:
-        """A page of :meth:`list`: ``conditions`` ANDed, newest first, keyset-paged."""
+    def list_page(self, conditions: list[sql.Composable]) -> sql.Composed:
+        """A page of ``list``: ``conditions`` ANDed, newest first, ``%(page_size)s`` rows."""
         where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE")
         head = sql.SQL(
-            "WITH page AS (SELECT " + _PAGE_COLUMNS + " FROM {checkpoints} WHERE {where}"
+            "WITH page AS (SELECT {cols} FROM {checkpoints} WHERE {where}"
             " ORDER BY checkpoint_id DESC, thread_id DESC, checkpoint_ns DESC"
-            + (" LIMIT %(page_size)s" if with_limit else "")
-            + ")"
-        ).format(checkpoints=self.tables["checkpoints"], where=where)
+            " LIMIT %(page_size)s)"
+        ).format(cols=sql.SQL(_PAGE_COLUMNS), checkpoints=self.tables["checkpoints"], where=where)
         tail = sql.SQL(_READ_TAIL).format(**self.tables)
         return sql.Composed([head, tail])

@@ -85,6 +85,7 @@ __all__ = [
     "EncodedCheckpoint",
     "FilterCondition",
     "ListPlan",
+    "body_channels",
     "body_refs",
     "decode_checkpoint",
     "decode_write",
@@ -98,6 +99,7 @@ __all__ = [
     "loads_metadata",
     "pack_typed",
     "page_size",
+    "parse_body",
     "plan_list",
     "unpack_typed",
     "version_key",
@@ -371,7 +373,11 @@ def encode_checkpoint(
     return out
 
 
-def _unpack_body(body: bytes) -> list[Any]:
+def parse_body(body: bytes | list[Any]) -> list[Any]:
+    """Decode a body once; the result can be passed to :func:`body_refs`,
+    :func:`body_channels` and :func:`decode_checkpoint` instead of the bytes."""
+    if isinstance(body, list):
+        return body
     try:
         parts = ormsgpack.unpackb(body)
     except Exception as exc:  # noqa: BLE001 - any decoder failure means corrupt data
@@ -381,13 +387,9 @@ def _unpack_body(body: bytes) -> list[Any]:
     return parts
 
 
-def body_refs(body: bytes) -> tuple[list[BlobKey], list[bytes]]:
+def body_refs(body: bytes | list[Any]) -> tuple[list[BlobKey], list[bytes]]:
     """The ``(channel, version_key)`` blob keys and element hashes a body refers to."""
-    parts = _unpack_body(body)
-    return _refs(parts)
-
-
-def _refs(parts: list[Any]) -> tuple[list[BlobKey], list[bytes]]:
+    parts = parse_body(body)
     table, cv, blob_chans, lists = parts[3], parts[4], parts[8], parts[9]
     keys: list[BlobKey] = []
     for ref in blob_chans:
@@ -399,6 +401,16 @@ def _refs(parts: list[Any]) -> tuple[list[BlobKey], list[bytes]]:
         raw = lists[i]
         hashes.extend(raw[j : j + HASH_SIZE] for j in range(0, len(raw), HASH_SIZE))
     return keys, hashes
+
+
+def body_channels(body: bytes | list[Any]) -> set[str]:
+    """Channels whose value is stored with this checkpoint (inline, blob or list)."""
+    parts = parse_body(body)
+    names = parts[4][0::2]
+    out: set[str] = set()
+    for refs in (parts[7][0::2], parts[8], parts[9][0::2]):
+        out.update(names[r] if isinstance(r, int) else r for r in refs)
+    return out
 
 
 def _array_header(n: int) -> bytes:
@@ -420,7 +432,7 @@ def _decode_list(packed: list[bytes], loads: Loads) -> list[Any]:
 
 def decode_checkpoint(
     checkpoint_id: str,
-    body: bytes,
+    body: bytes | list[Any],
     blobs: Mapping[BlobKey, bytes],
     elements: Mapping[bytes, bytes],
     loads: Loads,
@@ -430,7 +442,7 @@ def decode_checkpoint(
     A referenced blob that is absent leaves its channel out (the channel is empty); a
     missing list element raises :class:`DeserializationError`.
     """
-    parts = _unpack_body(body)
+    parts = parse_body(body)
     table = [_dec_version(v) for v in parts[3]]
     cv = parts[4]
     names = cv[0::2]
@@ -447,7 +459,7 @@ def decode_checkpoint(
     for i in range(0, len(inline), 2):
         ref = inline[i]
         values[names[ref] if isinstance(ref, int) else ref] = loads(unpack_typed(inline[i + 1]))
-    keys, _ = _refs(parts)
+    keys, _ = body_refs(parts)
     for key in keys:
         data = blobs.get(key)
         if data is not None:
@@ -592,7 +604,7 @@ def _sql_kind(value: Any) -> str | None:
 
 
 def _translate(key: str, condition: Any) -> list[FilterCondition] | None:
-    if "." in key:
+    if "." in key or '"' in key or "\\" in key:
         return None
     if is_operator_condition(condition):
         out = []

@@ -199,4 +199,3 @@ class AesGenericCipher:
             raise DecryptionError(
                 f"Decryption failed (wrong key, or tampered or truncated data): {exc}"
             ) from exc
-

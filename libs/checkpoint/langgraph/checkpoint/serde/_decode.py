@@ -108,7 +108,7 @@ def _lookup(mod: str, name: str) -> Any:
 
 def _dataclass_builder(cls: type[Any]) -> Builder:
     fields = dataclasses.fields(cls)
-    if all(f.init for f in fields) or cls.__new__ is not object.__new__:
+    if all(f.init for f in fields) or cls.__new__ is not object.__new__:  # type: ignore[comparison-overlap]
         return lambda kw: cls(**kw)
     names = frozenset(f.name for f in fields)
     set_attr = object.__setattr__
@@ -222,7 +222,12 @@ class ExtDecoder:
         if code == 3:
             if (mod, name, key[3]) not in SAFE_MSGPACK_METHODS:
                 emit_serde_event(
-                    {"kind": "msgpack_method_blocked", "module": mod, "name": name, "method": key[3]}
+                    {
+                        "kind": "msgpack_method_blocked",
+                        "module": mod,
+                        "name": name,
+                        "method": key[3],
+                    }
                 )
                 raise BlockedTypeError(
                     f"Refusing to call {mod}.{name}.{key[3]}: method not allowed",
@@ -245,7 +250,9 @@ class ExtDecoder:
                         UnregisteredTypeWarning,
                         stacklevel=2,
                     )
-                emit_serde_event({"kind": "msgpack_unregistered_allowed", "module": mod, "name": name})
+                emit_serde_event(
+                    {"kind": "msgpack_unregistered_allowed", "module": mod, "name": name}
+                )
             else:
                 emit_serde_event({"kind": "msgpack_blocked", "module": mod, "name": name})
                 raise BlockedTypeError(_blocked_message(mod, name), module=mod, name=name)

@@ -16,9 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
-from typing import Any, Final
-
-from typing_extensions import TypeAlias
+from typing import Any, Final, TypeAlias
 
 __all__ = [
     "STRICT_MSGPACK_ENABLED",

@@ -92,7 +92,9 @@ async def test_list_unknown_filter_operator(saver: Any) -> None:
     thread = str(uuid.uuid4())
     await put_test_checkpoint(saver, generate_config(thread))
     await _expect_error(
-        collect(saver.alist({"configurable": {"thread_id": thread}}, filter={"step": {"$regex": 1}})),
+        collect(
+            saver.alist({"configurable": {"thread_id": thread}}, filter={"step": {"$regex": 1}})
+        ),
         "$regex",
     )
 
@@ -106,9 +108,11 @@ async def test_put_unserializable_value_nothing_stored(saver: Any) -> None:
         channel_versions={"good": 1, channel: 1},
     )
     await _expect_error(
-        saver.aput(generate_config(thread), cp, generate_metadata(marker=marker),
-                   {"good": 1, channel: 1}),
-        channel, thread,
+        saver.aput(
+            generate_config(thread), cp, generate_metadata(marker=marker), {"good": 1, channel: 1}
+        ),
+        channel,
+        thread,
     )
     await _nothing_stored(saver, thread, marker)
 
@@ -120,7 +124,8 @@ async def test_put_lambda_value_nothing_stored(saver: Any) -> None:
     cp = generate_checkpoint(channel_values={channel: lambda: 1}, channel_versions={channel: 1})
     await _expect_error(
         saver.aput(generate_config(thread), cp, generate_metadata(), {channel: 1}),
-        channel, thread,
+        channel,
+        thread,
     )
     await _nothing_stored(saver, thread)
 
@@ -129,7 +134,8 @@ async def test_put_lambda_value_nothing_stored(saver: Any) -> None:
 async def test_put_unserializable_metadata_nothing_stored(saver: Any) -> None:
     thread = str(uuid.uuid4())
     key = f"bad_key_{thread[:8]}"
-    md = generate_metadata(**{key: Unserializable()})
+    md = generate_metadata()
+    md[key] = Unserializable()
     await _expect_error(
         saver.aput(generate_config(thread), generate_checkpoint(), md, {}), key, thread
     )
@@ -150,7 +156,8 @@ async def test_put_failure_keeps_previous_checkpoint(saver: Any) -> None:
     )
     await _expect_error(
         saver.aput(first, cp, generate_metadata(step=1), {"good": 2, channel: 2}),
-        channel, thread,
+        channel,
+        thread,
     )
     tup = await saver.aget_tuple(generate_config(thread))
     assert tup is not None and tup.checkpoint["id"] == first["configurable"]["checkpoint_id"], (
@@ -167,7 +174,8 @@ async def test_put_writes_unserializable_nothing_stored(saver: Any) -> None:
     channel = f"bad_write_{thread[:8]}"
     await _expect_error(
         saver.aput_writes(stored, [("ok", 1), (channel, Unserializable())], "task-1"),
-        channel, thread,
+        channel,
+        thread,
     )
     tup = await saver.aget_tuple(stored)
     assert tup is not None and tup.pending_writes == [], (

@@ -30,8 +30,11 @@ async def test_concurrent_writers_distinct_threads(saver: Any) -> None:
         config = generate_config(thread)
         for i in range(STEPS):
             config = await put_test_checkpoint(
-                view, config, channel_values={"t": thread, "i": i},
-                metadata=generate_metadata(step=i), version=i + 1,
+                view,
+                config,
+                channel_values={"t": thread, "i": i},
+                metadata=generate_metadata(step=i),
+                version=i + 1,
             )
             await view.aput_writes(config, [("w", i)], f"task-{i}")
 
@@ -88,10 +91,14 @@ async def test_concurrent_writers_same_thread_race(saver: Any) -> None:
         assert tup is not None, f"writer {i}'s checkpoint vanished"
         assert tup.checkpoint["channel_values"] == {"n": i, "payload": "x" * (i * 100)}
         assert tup.parent_config is not None
-        assert tup.parent_config["configurable"]["checkpoint_id"] == root["configurable"][
-            "checkpoint_id"
+        assert (
+            tup.parent_config["configurable"]["checkpoint_id"]
+            == root["configurable"]["checkpoint_id"]
+        )
+        assert sorted(tup.pending_writes or []) == [
+            (f"task-{i}", "w", i),
+            (f"task-{i}", "w2", str(i)),
         ]
-        assert sorted(tup.pending_writes or []) == [(f"task-{i}", "w", i), (f"task-{i}", "w2", str(i))]
         assert tup.metadata["writer"] == i
     latest = await saver.aget_tuple(generate_config(thread))
     assert latest is not None and latest.checkpoint["id"] == max(expected)

@@ -24,7 +24,7 @@ def _tc(thread: str) -> dict[str, Any]:
 async def _seed(saver: Any) -> tuple[str, dict[str, str]]:
     """One thread with checkpoints named by their metadata, id by name."""
     thread = str(uuid.uuid4())
-    rows = {
+    rows: dict[str, dict[str, Any]] = {
         "int1": {"val": 1, "num": 10, "nested": {"a": 1, "b": "x"}},
         "true": {"val": True, "num": 9.5, "nested": {"a": 2, "b": "x"}},
         "float": {"val": 1.5, "num": -3, "nested": {"a": 1, "b": "y", "c": [1, 2]}},
@@ -35,7 +35,9 @@ async def _seed(saver: Any) -> tuple[str, dict[str, str]]:
     config = generate_config(thread)
     for step, (name, extra) in enumerate(rows.items()):
         config = await put_test_checkpoint(
-            saver, config, metadata=generate_metadata(step=step, name=name, **extra),
+            saver,
+            config,
+            metadata=generate_metadata(step=step, name=name, **extra),
             version=step + 1,
         )
         ids[name] = config["configurable"]["checkpoint_id"]
@@ -44,7 +46,7 @@ async def _seed(saver: Any) -> tuple[str, dict[str, str]]:
 
 async def _names(saver: Any, thread: str, flt: dict[str, Any]) -> set[str]:
     got = await collect(saver.alist(_tc(thread), filter=flt))
-    return {t.metadata["name"] for t in got}
+    return {str(dict(t.metadata)["name"]) for t in got}
 
 
 @check(LIST, PUT, spec=False)
@@ -106,7 +108,9 @@ async def test_list_none_across_threads(saver: Any) -> None:
     for _ in range(3):
         thread = str(uuid.uuid4())
         stored = await put_test_checkpoints(
-            saver, 2, thread_id=thread,
+            saver,
+            2,
+            thread_id=thread,
             metadata=[generate_metadata(step=i, marker=marker) for i in range(2)],
         )
         expected |= {c["configurable"]["checkpoint_id"] for c in stored}

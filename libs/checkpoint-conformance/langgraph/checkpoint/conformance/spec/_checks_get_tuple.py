@@ -88,9 +88,10 @@ async def test_get_tuple_parent_config(saver: Any) -> None:
     second = await saver.aget_tuple(stored[1])
     assert first is not None and first.parent_config is None, first and first.parent_config
     assert second is not None and second.parent_config is not None
-    assert second.parent_config["configurable"]["checkpoint_id"] == stored[0]["configurable"][
-        "checkpoint_id"
-    ]
+    assert (
+        second.parent_config["configurable"]["checkpoint_id"]
+        == stored[0]["configurable"]["checkpoint_id"]
+    )
 
 
 @check(GET, PUT, Capability.PUT_WRITES)
@@ -137,3 +138,15 @@ async def test_get_tuple_latest_is_greatest_id(saver: Any) -> None:
         await saver.aput(generate_config(thread), cp, generate_metadata(), {})
     tup = await saver.aget_tuple(generate_config(thread))
     assert tup is not None and tup.checkpoint["id"] == ids[2], tup and tup.checkpoint["id"]
+
+
+@check(GET, PUT, spec=False)
+async def test_get_tuple_latest_per_thread(saver: Any) -> None:
+    """Latest is chosen within the requested thread, never from a newer thread."""
+    a, b = str(uuid.uuid4()), str(uuid.uuid4())
+    stored_a = await put_test_checkpoint(saver, generate_config(a), channel_values={"o": "a"})
+    await put_test_checkpoint(saver, generate_config(b), channel_values={"o": "b"})
+    tup = await saver.aget_tuple(generate_config(a))
+    assert tup is not None and tup.checkpoint["id"] == stored_a["configurable"]["checkpoint_id"]
+    assert tup.config["configurable"]["thread_id"] == a
+    assert tup.checkpoint["channel_values"] == {"o": "a"}

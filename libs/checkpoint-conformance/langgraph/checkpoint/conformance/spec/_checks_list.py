@@ -90,9 +90,7 @@ async def test_list_metadata_filter_multiple_keys(saver: Any) -> None:
                 saver, generate_config(thread), metadata=generate_metadata(source, step)
             )
         )
-    got = await collect(
-        saver.alist(_thread_config(thread), filter={"source": "input", "step": 2})
-    )
+    got = await collect(saver.alist(_thread_config(thread), filter={"source": "input", "step": 2}))
     assert ids_of(got) == [_cid(configs[1])], [t.metadata for t in got]
 
 
@@ -150,9 +148,7 @@ async def test_list_combined_thread_and_filter(saver: Any) -> None:
 @check(LIST, PUT)
 async def test_list_empty_result(saver: Any) -> None:
     await _four(saver)
-    got = await collect(
-        saver.alist(_thread_config(str(uuid.uuid4())), filter={"source": "input"})
-    )
+    got = await collect(saver.alist(_thread_config(str(uuid.uuid4())), filter={"source": "input"}))
     assert got == []
 
 

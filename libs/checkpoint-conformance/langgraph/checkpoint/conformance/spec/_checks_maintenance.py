@@ -43,7 +43,10 @@ async def _run_chain(saver: Any, thread: str, runs: list[str], ns: str = "") -> 
     stored = []
     for i, run in enumerate(runs):
         config = await put_test_checkpoint(
-            saver, config, channel_values={"i": i}, metadata=generate_metadata(step=i, run_id=run),
+            saver,
+            config,
+            channel_values={"i": i},
+            metadata=generate_metadata(step=i, run_id=run),
             version=i + 1,
         )
         stored.append(config)
@@ -130,7 +133,7 @@ async def test_copy_thread_all_checkpoints(saver: Any) -> None:
     a = sorted(await collect(saver.alist(_tc(src))), key=lambda t: t.checkpoint["id"])
     b = sorted(await collect(saver.alist(_tc(dst))), key=lambda t: t.checkpoint["id"])
     assert len(a) == len(b), (len(a), len(b))
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         assert x.checkpoint["channel_values"] == y.checkpoint["channel_values"]
 
 

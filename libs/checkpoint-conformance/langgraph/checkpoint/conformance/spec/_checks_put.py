@@ -119,8 +119,12 @@ async def test_put_child_namespace(saver: Any) -> None:
 
 @check(PUT, GET)
 async def test_put_default_namespace(saver: Any) -> None:
-    config = {"configurable": {"thread_id": generate_config()["configurable"]["thread_id"],
-                               "checkpoint_ns": ""}}
+    config = {
+        "configurable": {
+            "thread_id": generate_config()["configurable"]["thread_id"],
+            "checkpoint_ns": "",
+        }
+    }
     stored = await _put(saver, config, {"a": 1})
     tup = await saver.aget_tuple(stored)
     assert tup is not None and tup.checkpoint["channel_values"] == {"a": 1}
@@ -156,9 +160,9 @@ async def test_put_parent_config(saver: Any) -> None:
     second = await _put(saver, first, {"a": 2}, versions={"a": 2})
     tup = await saver.aget_tuple(second)
     assert tup is not None and tup.parent_config is not None, "parent_config missing"
-    assert tup.parent_config["configurable"]["checkpoint_id"] == first["configurable"][
-        "checkpoint_id"
-    ]
+    assert (
+        tup.parent_config["configurable"]["checkpoint_id"] == first["configurable"]["checkpoint_id"]
+    )
 
 
 @check(PUT, GET)

@@ -45,8 +45,14 @@ class Scenario:
     def _value(self) -> Any:
         r = self.rng
         return r.choice(
-            [r.randint(-5, 5), f"s{r.randint(0, 9)}", [r.randint(0, 3)] * r.randint(0, 3),
-             {"k": r.random() < 0.5}, None, 2.5]
+            [
+                r.randint(-5, 5),
+                f"s{r.randint(0, 9)}",
+                [r.randint(0, 3)] * r.randint(0, 3),
+                {"k": r.random() < 0.5},
+                None,
+                2.5,
+            ]
         )
 
     async def both(self, method: str, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
@@ -70,13 +76,18 @@ class Scenario:
                 values[channel] = self._value()
         self.step += 1
         md = {
-            "source": rng.choice(SOURCES), "step": self.step, "parents": {},
-            "score": rng.randint(0, 5), "nested": {"a": rng.randint(0, 2)},
-            "marker": self.marker, "run_id": f"run-{rng.randint(0, 3)}-{self.marker[:8]}",
+            "source": rng.choice(SOURCES),
+            "step": self.step,
+            "parents": {},
+            "score": rng.randint(0, 5),
+            "nested": {"a": rng.randint(0, 2)},
+            "marker": self.marker,
+            "run_id": f"run-{rng.randint(0, 3)}-{self.marker[:8]}",
         }
         config = self.latest.get(key) or generate_config(thread, checkpoint_ns=ns)
         cp = generate_checkpoint(
-            channel_values=dict(values), channel_versions=dict(versions),
+            channel_values=dict(values),
+            channel_versions=dict(versions),
             versions_seen={"node": dict(versions)},
         )
         got, _ = await self.both("aput", config, cp, md, new_versions)
@@ -107,7 +118,9 @@ class Scenario:
                 assert_tuple_equal(got, want)
         for thread in self.threads:
             for ns in NAMESPACES:
-                latest, want = await self.both("aget_tuple", generate_config(thread, checkpoint_ns=ns))
+                latest, want = await self.both(
+                    "aget_tuple", generate_config(thread, checkpoint_ns=ns)
+                )
                 assert (latest is None) == (want is None), f"latest of {thread}/{ns!r} differs"
                 if latest is not None:
                     assert_tuple_equal(latest, want)
@@ -119,8 +132,12 @@ class Scenario:
 
     async def compare_lists(self, config: dict[str, Any], *, ordered: bool) -> None:
         filters: list[dict[str, Any] | None] = [
-            None, {"source": "loop"}, {"score": {"$gte": 3}}, {"nested.a": 1},
-            {"nested": {"a": 2}, "source": "input"}, {"score": {"$ne": 2, "$lt": 5}},
+            None,
+            {"source": "loop"},
+            {"score": {"$gte": 3}},
+            {"nested.a": 1},
+            {"nested": {"a": 2}, "source": "input"},
+            {"score": {"$ne": 2, "$lt": 5}},
         ]
         for flt in filters:
             for limit in (None, 2):
@@ -164,7 +181,8 @@ async def _maintenance(saver: Any, op: str, seed: int) -> None:
         scenario.threads.append(target)
         scenario.stored += [
             {"configurable": {**c["configurable"], "thread_id": target}}
-            for c in scenario.stored if c["configurable"]["thread_id"] == t0
+            for c in scenario.stored
+            if c["configurable"]["thread_id"] == t0
         ]
     else:
         await scenario.both("aprune", [t0, t1], strategy="keep_latest")

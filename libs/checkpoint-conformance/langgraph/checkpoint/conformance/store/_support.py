@@ -98,7 +98,14 @@ class SyncStoreAdapter:
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("a") and name[1:] in (
-            "get", "put", "delete", "search", "list_namespaces", "batch", "list", "sweep_ttl",
+            "get",
+            "put",
+            "delete",
+            "search",
+            "list_namespaces",
+            "batch",
+            "list",
+            "sweep_ttl",
         ):
             fn = getattr(self.store, name[1:])
 
@@ -120,7 +127,8 @@ class Clock:
     def __init__(self, store: Any) -> None:
         self.inner = unwrap_store(store)
         self.offset = timedelta()
-        self.fake = callable(getattr(self.inner, "_now", None))
+        self.original = getattr(self.inner, "_now", None)
+        self.fake = callable(self.original)
         if self.fake:
             self.inner._now = self._now
 
@@ -137,4 +145,4 @@ class Clock:
     def restore(self) -> None:
         """Undo the clock hook."""
         if self.fake:
-            del self.inner._now
+            self.inner._now = self.original

@@ -1,0 +1,325 @@
+"""The async Postgres saver core: the single source of both savers' I/O.
+
+``tools/gen_postgres.py`` generates ``_sync.py`` from this module; edit this file, then run
+the generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from types import TracebackType
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import tuple_row
+
+from langgraph.checkpoint.base import (
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    RunnableConfig,
+    SerializerProtocol,
+)
+from langgraph.checkpoint.base import _codec as codec
+from langgraph.checkpoint.postgres._acompat import (
+    AConnection,
+    ACursor,
+    ALock,
+    APipeline,
+    APool,
+    acontextmanager,
+)
+from langgraph.checkpoint.postgres._sql import MIGRATIONS
+from langgraph.checkpoint.postgres.base import BasePostgresSaver
+
+__all__ = ["_AsyncCore"]
+
+
+class _AsyncCore(BasePostgresSaver):
+    """I/O of the async saver (see :class:`~langgraph.checkpoint.postgres.aio.AsyncPostgresSaver`)."""
+
+    conn: AConnection[Any] | None
+    pool: APool[Any] | None
+
+    def __init__(
+        self,
+        conn: AConnection[Any] | APool[Any] | None,
+        pipe: APipeline | None = None,
+        serde: SerializerProtocol | None = None,
+        *,
+        schema: str | None = None,
+        prepare: bool = True,
+        statement_timeout: float | None = None,
+    ) -> None:
+        super().__init__(
+            serde=serde, schema=schema, prepare=prepare, statement_timeout=statement_timeout
+        )
+        if isinstance(conn, APool):
+            if pipe is not None:
+                raise ValueError("pipe is only supported with a single connection, not with a pool")
+            self.pool = conn
+            self.conn = None
+        else:
+            self.pool = None
+            self.conn = conn
+        self.pipe = pipe
+        self.lock = ALock()
+        self._conninfo: str | None = None
+        self._want_pipeline = False
+        self._owns_conn = False
+        self._pipe_cm: Any = None
+
+    # ------------------------------------------------------------------ connections
+
+    async def _aopen(self) -> AConnection[Any]:
+        """Connect (for savers made by ``from_conn_string``); call with the lock held."""
+        if self.conn is None or self.conn.closed:
+            if self._conninfo is None:
+                raise psycopg.InterfaceError("the saver's connection is closed")
+            self.conn = await AConnection.connect(self._conninfo, autocommit=True)
+            if self._want_pipeline:
+                self._pipe_cm = self.conn.pipeline()
+                self.pipe = await self._pipe_cm.__aenter__()
+        return self.conn
+
+    @acontextmanager
+    async def _acursor(self, tx: bool = False) -> AsyncIterator[ACursor[Any]]:
+        """A cursor with tuple rows; inside a transaction when needed.
+
+        A transaction wraps the statement when asked, when the connection is not in
+        autocommit mode (so no transaction is left open) and when a statement timeout
+        must be set for it.
+        """
+        if self.pool is not None:
+            async with self.pool.connection() as conn:
+                async with self._ause(conn, tx) as cur:
+                    yield cur
+        else:
+            async with self.lock:
+                conn = await self._aopen()
+                async with self._ause(conn, tx) as cur:
+                    yield cur
+
+    @acontextmanager
+    async def _ause(self, conn: AConnection[Any], tx: bool) -> AsyncIterator[ACursor[Any]]:
+        timeout = self._timeout_ms
+        async with conn.cursor(row_factory=tuple_row, binary=True) as cur:
+            if tx or timeout is not None or not conn.autocommit:
+                async with conn.transaction():
+                    if timeout is not None:
+                        await cur.execute(self._stmts.set_timeout, (timeout,), prepare=False)
+                    yield cur
+            else:
+                yield cur
+        if self.pipe is not None:
+            await self.pipe.sync()
+
+    async def _afetch(
+        self, stmt: sql.Composable, params: dict[str, Any], *, tx: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Run one statement and return its rows.
+
+        With a pool, a connection the server dropped is replaced once: every statement
+        run through here is a read or an idempotent write.
+        """
+        attempts = 2 if self.pool is not None else 1
+        for attempt in range(attempts):
+            try:
+                async with self._acursor(tx) as cur:
+                    await cur.execute(stmt, params, prepare=self.prepare)
+                    if cur.pgresult is not None and cur.description is not None:
+                        return await cur.fetchall()
+                    return []
+            except psycopg.OperationalError:
+                if attempt + 1 >= attempts:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> Any:
+        if self.pool is None:
+            async with self.lock:
+                await self._aopen()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection if this saver opened it (``from_conn_string``)."""
+        if not self._owns_conn or self.conn is None:
+            return
+        async with self.lock:
+            if self._pipe_cm is not None:
+                cm, self._pipe_cm, self.pipe = self._pipe_cm, None, None
+                try:
+                    await cm.__aexit__(None, None, None)
+                except psycopg.Error:
+                    pass
+            conn, self.conn = self.conn, None
+            if conn is not None:
+                await conn.close()
+
+    async def asetup(self) -> None:
+        """Create or upgrade the tables (idempotent; safe from many processes at once).
+
+        Every migration runs in its own transaction together with its version row, under
+        a transaction-level advisory lock.
+        """
+        stmts = self._stmts
+        async with self._acursor() as cur:
+            conn = cur.connection
+            async with conn.transaction():
+                await cur.execute(stmts.lock, prepare=False)
+                if stmts.create_schema is not None:
+                    await cur.execute(stmts.create_schema, prepare=False)
+                await cur.execute(stmts.create_migrations, prepare=False)
+                await cur.execute(stmts.read_version, prepare=False)
+                row = await cur.fetchone()
+                current = row[0] if row else -1
+            for version in range(current + 1, len(MIGRATIONS)):
+                async with conn.transaction():
+                    await cur.execute(stmts.lock, prepare=False)
+                    await cur.execute(stmts.read_version, prepare=False)
+                    row = await cur.fetchone()
+                    if row is not None and row[0] >= version:
+                        continue
+                    await cur.execute(stmts.migrations[version], prepare=False)
+                    await cur.execute(stmts.record_version, (version,), prepare=False)
+
+    # ------------------------------------------------------------------ reads
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """Fetch a checkpoint tuple (the latest of the namespace without ``checkpoint_id``).
+
+        One statement: the checkpoint, its values, list elements and pending writes.
+        """
+        stmt, params = self._get_params(config)
+        rows = await self._afetch(stmt, params)
+        found = self._decode_rows(rows)
+        return found[0] if found else None
+
+    async def alist(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,  # noqa: A002 - public API name
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        """List checkpoints, newest first, one statement per page (keyset paging).
+
+        The connection is not held between pages, so the caller may use the saver
+        while iterating.
+        """
+        plan = codec.plan_list(config, filter=filter, before=before, limit=limit)
+        if limit is not None and limit <= 0:
+            return
+        stmt, params = self._list_query(plan)
+        produced = 0
+        while True:
+            size = codec.page_size(plan, produced)
+            params["page_size"] = size
+            rows = await self._afetch(stmt, params)
+            page = self._decode_rows(rows)
+            for item in page:
+                if plan.residual is not None and not plan.residual(item.metadata):
+                    continue
+                yield item
+                produced += 1
+                if limit is not None and produced >= limit:
+                    return
+            if len(page) < size:
+                return
+            last = page[-1].config["configurable"]
+            params["cursor_id"] = last["checkpoint_id"]
+            params["cursor_thread"] = last["thread_id"]
+            params["cursor_ns"] = last["checkpoint_ns"]
+
+    # ------------------------------------------------------------------ writes
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        """Store a checkpoint with its new values in one statement."""
+        params, next_config = self._put_params(config, checkpoint, metadata, new_versions)
+        await self._afetch(self._stmts.put, params)
+        return next_config
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        """Store a task's writes in one statement; re-sending them never duplicates."""
+        prepared = self._writes_params(config, writes, task_id, task_path)
+        if prepared is None:
+            return
+        await self._afetch(prepared[0], prepared[1])
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        """Delete every checkpoint, value and write of a thread, in all namespaces."""
+        await self._afetch(self._stmts.delete_thread, {"thread_id": str(thread_id)}, tx=True)
+
+    async def _agc(self, cur: ACursor[Any], threads: list[str]) -> None:
+        if threads:
+            await cur.execute(self._stmts.gc_blobs, {"threads": threads}, prepare=False)
+            await cur.execute(self._stmts.gc_elements, {"threads": threads}, prepare=False)
+
+    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """Delete the checkpoints whose ``metadata["run_id"]`` is listed, with their writes."""
+        wanted = sorted({str(r) for r in run_ids})
+        if not wanted:
+            return
+        async with self._acursor(tx=True) as cur:
+            await cur.execute(self._stmts.delete_for_runs, {"run_ids": wanted})
+            threads = [r[0] for r in await cur.fetchall()]
+            await self._agc(cur, threads)
+
+    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        """Copy every checkpoint, value and write of a thread under another thread id."""
+        src, dst = str(source_thread_id), str(target_thread_id)
+        if src == dst:
+            return
+        await self._afetch(self._stmts.copy_thread, {"src": src, "dst": dst}, tx=True)
+
+    async def aprune(
+        self,
+        thread_ids: Sequence[str],
+        *,
+        strategy: str = "keep_latest",
+        keep: int = 1,
+    ) -> None:
+        """Shrink threads: keep the newest ``keep`` checkpoints per namespace, or delete.
+
+        Args:
+            thread_ids: threads to prune; others are untouched.
+            strategy: ``"keep_latest"`` or ``"delete"``.
+            keep: checkpoints kept per namespace by ``"keep_latest"``.
+        """
+        self._check_prune(strategy, keep)
+        threads = sorted({str(t) for t in thread_ids})
+        if not threads:
+            return
+        if strategy == "delete":
+            for thread_id in threads:
+                await self.adelete_thread(thread_id)
+            return
+        async with self._acursor(tx=True) as cur:
+            await cur.execute(self._stmts.prune_keep, {"threads": threads, "keep": keep})
+            pruned = [r[0] for r in await cur.fetchall()]
+            await self._agc(cur, pruned)

@@ -1,0 +1,57 @@
+"""Basic round trips of PostgresSaver / AsyncPostgresSaver against a real server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.checkpoint.base import empty_checkpoint
+from langgraph.checkpoint.postgres import PostgresSaver
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+
+def _cp(msgs: list[Any]) -> dict[str, Any]:
+    cp = dict(empty_checkpoint())
+    cp["v"] = 4
+    cp["channel_values"] = {"messages": msgs, "n": 3, "ctx": {"a": [1, 2]}}
+    cp["channel_versions"] = {"messages": "00000000000000000000000000000001.0.5", "n": 1, "ctx": 1}
+    return cp
+
+
+def test_sync_roundtrip(pg_uri: str, pg_schema: str) -> None:
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        saver.setup()
+        saver.setup()
+        cp = _cp([{"role": "user", "content": "hi"}, {"role": "ai", "content": "yo"}])
+        cfg = saver.put(
+            {"configurable": {"thread_id": "t1", "checkpoint_ns": ""}},
+            cp,  # type: ignore[arg-type]
+            {"source": "input", "step": -1},
+            dict(cp["channel_versions"]),
+        )
+        saver.put_writes(cfg, [("messages", ["x"]), ("__error__", "boom")], "task1", "p")
+        got = saver.get_tuple({"configurable": {"thread_id": "t1"}})
+        assert got is not None
+        assert got.checkpoint["channel_values"] == cp["channel_values"]
+        assert got.checkpoint["channel_versions"] == cp["channel_versions"]
+        assert got.metadata == {"source": "input", "step": -1}
+        assert got.pending_writes == [("task1", "__error__", "boom"), ("task1", "messages", ["x"])]
+        assert [t.checkpoint["id"] for t in saver.list(None)] == [cp["id"]]
+        assert list(saver.list(None, filter={"step": -1}))
+        assert not list(saver.list(None, filter={"step": {"$gt": -1}}))
+        saver.delete_thread("t1")
+        assert saver.get_tuple({"configurable": {"thread_id": "t1"}}) is None
+
+
+async def test_async_roundtrip(pg_uri: str, pg_schema: str) -> None:
+    async with AsyncPostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        await saver.setup()
+        cp = _cp([1, {"x": 2}])
+        cfg = await saver.aput(
+            {"configurable": {"thread_id": "t1", "checkpoint_ns": ""}},
+            cp,  # type: ignore[arg-type]
+            {"source": "input", "step": -1},
+            dict(cp["channel_versions"]),
+        )
+        got = await saver.aget_tuple(cfg)
+        assert got is not None and got.checkpoint["channel_values"] == cp["channel_values"]
+        assert [t.config async for t in saver.alist(None)] == [cfg]
