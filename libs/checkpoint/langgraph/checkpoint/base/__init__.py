@@ -23,7 +23,11 @@ from typing import (
 from typing_extensions import NotRequired
 
 from langgraph.checkpoint.base.id import uuid6
-from langgraph.checkpoint.errors import InvalidConfigError, NotSupportedError
+from langgraph.checkpoint.errors import (
+    InvalidConfigError,
+    NotSupportedError,
+    SerializationError,
+)
 from langgraph.checkpoint.serde.base import SerializerProtocol, maybe_add_typed_methods
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.serde.types import (
@@ -528,6 +532,27 @@ def require_checkpoint_id(config: RunnableConfig, method: str) -> str:
             f"{configurable.get('checkpoint_ns', '')!r}"
         )
     return str(checkpoint_id)
+
+
+def dumps_in_context(
+    serde: SerializerProtocol, value: Any, where: str, label: str
+) -> tuple[str, bytes]:
+    """``serde.dumps_typed(value)``, re-raising failures with what was being stored.
+
+    Args:
+        serde: the saver's serializer.
+        value: the value to serialize.
+        where: the operation and its address, e.g. ``"put thread 't1' namespace ''"``.
+        label: what the value is, e.g. ``"channel 'messages'"`` or ``"write 0 ('x')"``.
+
+    Raises:
+        SerializationError: naming ``where``, ``label`` and the path inside the value.
+    """
+    try:
+        return serde.dumps_typed(value)
+    except (SerializationError, TypeError) as exc:
+        inner = getattr(exc, "path", "")
+        raise SerializationError(f"{where}: cannot serialize {label}: {exc}", path=inner) from exc
 
 
 def write_index(channel: str, position: int) -> int:

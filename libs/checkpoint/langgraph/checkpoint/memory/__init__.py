@@ -31,6 +31,7 @@ from langgraph.checkpoint.base import (
     RunnableConfig,
     SerializerProtocol,
     _walk_delta_history,
+    dumps_in_context,
     get_checkpoint_id,
     get_checkpoint_metadata,
     next_string_version,
@@ -254,7 +255,8 @@ class InMemorySaver(
             raise InvalidConfigError(
                 f"put: checkpoint for thread {thread_id!r}, namespace {ns!r} has no string 'id'"
             )
-        dumps = self.serde.dumps_typed
+        serde = self.serde
+        where = f"put thread {thread_id!r} namespace {ns!r} checkpoint {checkpoint_id!r}"
         values = checkpoint["channel_values"]
         versions = checkpoint["channel_versions"]
         # Serialize everything before touching storage: a refused value stores nothing.
@@ -262,16 +264,24 @@ class InMemorySaver(
         blobs = self.blobs
         for channel, version in new_versions.items():
             key = (thread_id, ns, channel, version)
-            new_blobs.append((key, dumps(values[channel]) if channel in values else _EMPTY))
+            if channel in values:
+                blob = dumps_in_context(serde, values[channel], where, f"channel {channel!r}")
+            else:
+                blob = _EMPTY
+            new_blobs.append((key, blob))
         for channel, value in values.items():
             version = versions.get(channel)
             if version is not None and channel not in new_versions:
                 key = (thread_id, ns, channel, version)
                 if key not in blobs:
-                    new_blobs.append((key, dumps(value)))
+                    new_blobs.append(
+                        (key, dumps_in_context(serde, value, where, f"channel {channel!r}"))
+                    )
         skeleton = {k: v for k, v in checkpoint.items() if k != "channel_values"}
-        typed_checkpoint = dumps(skeleton)
-        typed_metadata = dumps(get_checkpoint_metadata(config, metadata))
+        typed_checkpoint = dumps_in_context(serde, skeleton, where, "checkpoint fields")
+        typed_metadata = dumps_in_context(
+            serde, get_checkpoint_metadata(config, metadata), where, "metadata"
+        )
         parent_id = config["configurable"].get("checkpoint_id")
         with self._lock:
             for key, blob in new_blobs:
@@ -303,9 +313,21 @@ class InMemorySaver(
         thread_id = require_thread_id(config, "put_writes")
         checkpoint_id = require_checkpoint_id(config, "put_writes")
         ns = config["configurable"].get("checkpoint_ns", "")
-        dumps = self.serde.dumps_typed
+        where = (
+            f"put_writes thread {thread_id!r} namespace {ns!r} checkpoint {checkpoint_id!r} "
+            f"task {task_id!r}"
+        )
+        serde = self.serde
         prepared = [
-            ((task_id, write_index(channel, i)), (task_id, channel, dumps(value), task_path))
+            (
+                (task_id, write_index(channel, i)),
+                (
+                    task_id,
+                    channel,
+                    dumps_in_context(serde, value, where, f"write {i} to channel {channel!r}"),
+                    task_path,
+                ),
+            )
             for i, (channel, value) in enumerate(writes)
         ]
         key = (thread_id, ns, checkpoint_id)
