@@ -42,6 +42,7 @@ WORDS = {
     "aclose": "close",
     "asetup": "setup",
     "aget_tuple": "get_tuple",
+    "aget_delta_channel_history": "get_delta_channel_history",
     "alist": "list",
     "aput": "put",
     "aput_writes": "put_writes",

@@ -92,6 +92,7 @@ class SqliteSaver(SaverShell):
         conn = sqlite3.connect(conn_string, check_same_thread=False)
         saver = cls(conn, serde=serde, busy_timeout=busy_timeout, synchronous=synchronous)
         saver._owns_conn = True
+        saver.engine.path = conn_string
         return saver
 
     def __enter__(self) -> SqliteSaver:

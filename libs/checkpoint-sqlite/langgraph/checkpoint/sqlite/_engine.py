@@ -86,7 +86,7 @@ class Engine:
         self.busy_timeout = busy_timeout
         self.synchronous = synchronous
         self.cache_bytes = cache_bytes
-        inner = getattr(serde, "serde", None)
+        inner: Any = getattr(serde, "serde", None)
         encrypting = getattr(serde, "cipher", None) is not None and inner is not None
         self._hash_dumps = inner.dumps_typed if encrypting else None
         self.hash_key = b""
@@ -97,6 +97,7 @@ class Engine:
         self._elements: dict[tuple[int, bytes], bytes] = {}
         self._blobs: dict[tuple[int, str, str, Any], bytes] = {}
         self._rowids: dict[tuple[int, str, Any], int] = {}
+        self._lists: dict[tuple[int, str, str], tuple[bytes, bytes, list[int]]] = {}
         self._cached = 0
 
     # ------------------------------------------------------------------ plumbing
@@ -145,6 +146,7 @@ class Engine:
         self._elements.clear()
         self._blobs.clear()
         self._rowids.clear()
+        self._lists.clear()
         self._cached = 0
 
     def _check_generation(self, conn: Conn) -> None:
@@ -172,8 +174,9 @@ class Engine:
         if self.is_setup:
             return
         try:
-            self.path = apply_policy(
-                conn, busy_timeout=self.busy_timeout, synchronous=self.synchronous
+            self.path = (
+                apply_policy(conn, busy_timeout=self.busy_timeout, synchronous=self.synchronous)
+                or self.path
             )
             migrate(conn)
             self._generation, self.hash_key = conn.execute(q.GET_STATE).fetchone()
@@ -321,7 +324,8 @@ class Engine:
                     found = conn.execute(q.ADD_PLACEHOLDER, (tid, ns, cid_key)).fetchone()
                 rowid = found[0]
             conn.executemany(
-                q.REPLACE_WRITE if upsert else q.INSERT_WRITE, [(rowid, *r) for r in rows]
+                q.REPLACE_WRITE if upsert else q.INSERT_WRITE,
+                [(rowid, r[0], r[1], r[2], "", r[4]) for r in rows],
             )
 
         self._write(conn, "put_writes", work)
@@ -345,11 +349,12 @@ class Engine:
         return out
 
     def _resolve(
-        self, conn: Conn, tid: int, ns: str, keys: Iterable[Any], hashes: Iterable[bytes]
-    ) -> tuple[dict[Any, bytes], dict[bytes, bytes]]:
+        self, conn: Conn, tid: int, ns: str, parsed: list[Any]
+    ) -> tuple[dict[Any, bytes], dict[bytes, bytes], dict[bytes, bytes]]:
+        """Blob bytes, element bytes and ready list values a parsed body needs."""
         blobs: dict[Any, bytes] = {}
         bcache = self._blobs
-        for key in keys:
+        for key in codec.blob_keys(parsed):
             full = (tid, ns, key[0], key[1])
             data = bcache.get(full)
             if data is None:
@@ -360,21 +365,62 @@ class Engine:
                 self._cache(bcache, full, data)
             blobs[key] = data
         elements: dict[bytes, bytes] = {}
+        ready: dict[bytes, bytes] = {}
+        for ch, raw in codec.body_lists(parsed):
+            memo_key = (tid, ns, ch)
+            memo = self._lists.get(memo_key)
+            if memo is not None:
+                mraw, payload, ends = memo
+                if mraw.startswith(raw):
+                    n = len(raw) // codec.HASH_SIZE
+                    ready[raw] = codec.msgpack_list(n, payload[: ends[n - 1]] if n else b"")
+                    continue
+                if raw.startswith(mraw):
+                    suffix = codec.split_hashes(raw[len(mraw) :])
+                    found = self._elements_for(conn, tid, suffix)
+                    joined = codec.join_plain([found[h] for h in suffix])
+                    if joined is not None:
+                        base = ends[-1] if ends else 0
+                        payload += joined[0]
+                        ends = ends + [base + e for e in joined[1]]
+                        self._remember_list(memo_key, raw, payload, ends)
+                        ready[raw] = codec.msgpack_list(len(ends), payload)
+                        continue
+            hashes = codec.split_hashes(raw)
+            found = self._elements_for(conn, tid, hashes)
+            elements.update(found)
+            joined = codec.join_plain([found[h] for h in hashes])
+            if joined is not None:
+                self._remember_list(memo_key, raw, joined[0], joined[1])
+                ready[raw] = codec.msgpack_list(len(hashes), joined[0])
+        return blobs, elements, ready
+
+    def _remember_list(self, key: Any, raw: bytes, payload: bytes, ends: list[int]) -> None:
+        self._cached += len(payload) + len(raw)
+        if self._cached > self.cache_bytes:
+            self.clear_caches()
+        self._lists[key] = (raw, payload, ends)
+
+    def _elements_for(self, conn: Conn, tid: int, hashes: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Element bytes by hash (cache first); a missing element is simply absent."""
+        out: dict[bytes, bytes] = {}
         ecache = self._elements
         missing: list[bytes] = []
         for h in hashes:
-            if h in elements:
-                continue
             data = ecache.get((tid, h))
             if data is None:
                 missing.append(h)
             else:
-                elements[h] = data
+                out[h] = data
         if missing:
             for h, data in self._fetch_elements(conn, tid, list(dict.fromkeys(missing))):
-                elements[h] = data
+                out[h] = data
                 self._cache(ecache, (tid, h), data)
-        return blobs, elements
+        if len(out) < len(set(hashes)):
+            raise sqlite3.DatabaseError(
+                f"thread #{tid}: a checkpoint refers to list elements that are missing"
+            )
+        return out
 
     def _build(
         self,
@@ -384,15 +430,14 @@ class Engine:
         parsed: list[Any],
         blobs: Mapping[Any, bytes],
         elements: Mapping[bytes, bytes],
+        ready: Mapping[bytes, bytes],
         writes: Iterable[Sequence[Any]],
         metadata: dict[str, Any] | None = None,
     ) -> CheckpointTuple:
         loads = self.serde.loads_typed
         cid = codec.id_from_key(row[1])
-        checkpoint = codec.decode_checkpoint(cid, parsed, blobs, elements, loads)
-        pending: list[PendingWrite] = [
-            codec.decode_write(w[0], w[1], w[2], loads) for w in writes
-        ]
+        checkpoint = codec.decode_checkpoint(cid, parsed, blobs, elements, loads, ready)
+        pending: list[PendingWrite] = codec.decode_writes(writes, loads)
         return CheckpointTuple(
             _config(thread_id, ns, cid),
             checkpoint,  # type: ignore[arg-type]
@@ -411,18 +456,19 @@ class Engine:
             tid = self._thread_for_read(conn, thread_id)
             if tid is None:
                 return None
-            self._check_generation(conn)
             if cid:
                 row = conn.execute(q.GET_BY_ID, (tid, ns, codec.id_key(cid))).fetchone()
             else:
                 row = conn.execute(q.GET_LATEST, (tid, ns)).fetchone()
             if row is None:
                 return None
+            if row[5] != self._generation:
+                self.clear_caches()
+                self._generation = row[5]
             writes = conn.execute(q.GET_WRITES, (row[0],)).fetchall()
             parsed = codec.parse_body(row[3])
-            keys, hashes = codec.body_refs(parsed)
-            blobs, elements = self._resolve(conn, tid, ns, keys, hashes)
-            return self._build(thread_id, ns, row, parsed, blobs, elements, writes)
+            blobs, elements, ready = self._resolve(conn, tid, ns, parsed)
+            return self._build(thread_id, ns, row, parsed, blobs, elements, ready, writes)
 
         return self._read(conn, "get_tuple", work)
 
@@ -475,8 +521,7 @@ class Engine:
             out = []
             for row, meta in kept:
                 parsed = codec.parse_body(row[6])
-                keys, hashes = codec.body_refs(parsed)
-                blobs, elements = self._resolve(conn, row[1], row[3], keys, hashes)
+                blobs, elements, ready = self._resolve(conn, row[1], row[3], parsed)
                 out.append(
                     self._build(
                         row[2],
@@ -485,6 +530,7 @@ class Engine:
                         parsed,
                         blobs,
                         elements,
+                        ready,
                         writes.get(row[0], ()),
                         meta,
                     )
@@ -534,10 +580,9 @@ class Engine:
                 parsed = codec.parse_body(row[3])
                 stored = codec.body_channels(parsed) & open_channels
                 if stored:
-                    keys, hashes = codec.body_refs(parsed)
-                    blobs, elements = self._resolve(conn, tid, ns, keys, hashes)
+                    blobs, elements, ready = self._resolve(conn, tid, ns, parsed)
                     values = codec.decode_checkpoint(
-                        codec.id_from_key(row[1]), parsed, blobs, elements, loads
+                        codec.id_from_key(row[1]), parsed, blobs, elements, loads, ready
                     )["channel_values"]
                     for ch in stored:
                         if ch in values:

@@ -91,33 +91,30 @@ REPLACE_WRITE = (
 
 # ------------------------------------------------------------------------ reading
 _ROW = "SELECT id, cid, parent, body, metadata FROM lg_checkpoints "
-GET_LATEST = _ROW + (
+_ROW_GEN = (
+    "SELECT id, cid, parent, body, metadata, "
+    "(SELECT generation FROM lg_state WHERE id = 1) FROM lg_checkpoints "
+)
+GET_LATEST = _ROW_GEN + (
     "WHERE thread = ? AND ns = ? AND body IS NOT NULL ORDER BY cid DESC LIMIT 1"
 )
-GET_BY_ID = _ROW + "WHERE thread = ? AND ns = ? AND cid = ? AND body IS NOT NULL"
+GET_BY_ID = _ROW_GEN + "WHERE thread = ? AND ns = ? AND cid = ? AND body IS NOT NULL"
 GET_ROWID = "SELECT id FROM lg_checkpoints WHERE thread = ? AND ns = ? AND cid = ?"
 GET_WRITES = "SELECT task, channel, value FROM lg_writes WHERE ckpt = ? ORDER BY task, idx"
 GET_WRITES_MANY = (
     "SELECT ckpt, task, channel, value FROM lg_writes "
     "WHERE ckpt IN (SELECT value FROM json_each(?)) ORDER BY ckpt, task, idx"
 )
-GET_BLOB = (
-    "SELECT value FROM lg_blobs WHERE thread = ? AND ns = ? AND channel = ? AND version = ?"
-)
-HAS_BLOB = (
-    "SELECT 1 FROM lg_blobs WHERE thread = ? AND ns = ? AND channel = ? AND version = ?"
-)
+GET_BLOB = "SELECT value FROM lg_blobs WHERE thread = ? AND ns = ? AND channel = ? AND version = ?"
+HAS_BLOB = "SELECT 1 FROM lg_blobs WHERE thread = ? AND ns = ? AND channel = ? AND version = ?"
 ELEMENT_BUCKETS = (1, 4, 16, 64, 256)
 """Statement sizes for element lookups (the hash list is padded to one of these, so
 only a handful of distinct statements reach SQLite's statement cache)."""
+# only "?" placeholders are joined in: no value ever reaches the SQL text
 GET_ELEMENTS = {
-    n: "SELECT hash, value FROM lg_elements WHERE thread = ? AND hash IN ("
+    n: "SELECT hash, value FROM lg_elements WHERE thread = ? AND hash IN ("  # noqa: S608
     + ", ".join("?" * n)
     + ")"
-    for n in ELEMENT_BUCKETS
-}
-HAS_ELEMENTS = {
-    n: "SELECT hash FROM lg_elements WHERE thread = ? AND hash IN (" + ", ".join("?" * n) + ")"
     for n in ELEMENT_BUCKETS
 }
 GET_THREAD_ELEMENTS = "SELECT hash, value FROM lg_elements WHERE thread = ?"
@@ -186,9 +183,7 @@ PRUNE_DOOMED = (
 THREAD_BODIES = "SELECT ns, body FROM lg_checkpoints WHERE thread = ? AND body IS NOT NULL"
 THREAD_BLOB_KEYS = "SELECT ns, channel, version FROM lg_blobs WHERE thread = ?"
 THREAD_ELEMENT_HASHES = "SELECT hash FROM lg_elements WHERE thread = ?"
-DELETE_BLOB = (
-    "DELETE FROM lg_blobs WHERE thread = ? AND ns = ? AND channel = ? AND version = ?"
-)
+DELETE_BLOB = "DELETE FROM lg_blobs WHERE thread = ? AND ns = ? AND channel = ? AND version = ?"
 DELETE_ELEMENT = "DELETE FROM lg_elements WHERE thread = ? AND hash = ?"
 COPY_CHECKPOINTS = (
     "INSERT INTO lg_checkpoints (thread, ns, cid, parent, body, metadata) "

@@ -90,6 +90,7 @@ class AsyncSqliteSaver(AsyncSaverShell):
             synchronous=synchronous,
         )
         saver._owns_conn = True
+        saver.engine.path = conn_string
         return saver
 
     async def __aenter__(self) -> AsyncSqliteSaver:

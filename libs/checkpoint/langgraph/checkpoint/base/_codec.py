@@ -58,9 +58,9 @@ import hashlib
 import json
 import math
 import re
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import ormsgpack
@@ -85,10 +85,16 @@ __all__ = [
     "EncodedCheckpoint",
     "FilterCondition",
     "ListPlan",
+    "blob_keys",
     "body_channels",
+    "body_lists",
     "body_refs",
+    "join_plain",
+    "msgpack_list",
+    "split_hashes",
     "decode_checkpoint",
     "decode_write",
+    "decode_writes",
     "dumps_metadata",
     "element_hash",
     "encode_checkpoint",
@@ -165,25 +171,32 @@ def encode_value(value: Any, dumps: Dumps) -> bytes:
 # ----------------------------------------------------------------------------- keys
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
 def id_key(value: str) -> bytes | str:
     """Storage key of a checkpoint or task id: 16 bytes for a canonical UUID, else text.
 
     The bytes of a UUID sort exactly like its canonical (lowercase) text.
     """
-    if len(value) == 36 and value[8] == "-":
-        try:
-            u = uuid.UUID(value)
-        except ValueError:
-            return value
-        if str(u) == value:
-            return u.bytes
+    if (
+        len(value) == 36
+        and value[8] == "-"
+        and value[13] == "-"
+        and value[18] == "-"
+        and value[23] == "-"
+    ):
+        compact = value[:8] + value[9:13] + value[14:18] + value[19:23] + value[24:]
+        if _HEX.issuperset(compact):
+            return bytes.fromhex(compact)
     return value
 
 
 def id_from_key(key: bytes | str) -> str:
     """Inverse of :func:`id_key`."""
     if isinstance(key, bytes):
-        return str(uuid.UUID(bytes=key))
+        h = key.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
     return key
 
 
@@ -204,10 +217,38 @@ def _enc_version(version: Any) -> Any:
     return version
 
 
+_DECODED: dict[tuple[int, float], str] = {}
+
+
 def _dec_version(encoded: Any) -> Any:
     if isinstance(encoded, list):
-        return f"{encoded[0]:032}.{encoded[1]:016}"
+        key = (encoded[0], encoded[1])
+        text = _DECODED.get(key)
+        if text is None:
+            if len(_DECODED) > 65536:
+                _DECODED.clear()
+            text = _DECODED[key] = f"{key[0]:032}.{key[1]:016}"
+        return text
     return encoded
+
+
+def _enc_ts(ts: Any) -> Any:
+    # "2026-11-21T06:51:13.124825+00:00" -> [seconds, microseconds] when exact
+    if isinstance(ts, str) and len(ts) == 32 and ts.endswith("+00:00") and ts[10] == "T":
+        try:
+            parsed = datetime.fromisoformat(ts)
+        except ValueError:
+            return ts
+        if parsed.microsecond and parsed.isoformat() == ts:
+            delta = parsed - _EPOCH
+            return [delta.days * 86400 + delta.seconds, delta.microseconds]
+    return ts
+
+
+def _dec_ts(ts: Any) -> Any:
+    if isinstance(ts, list):
+        return (_EPOCH + timedelta(seconds=ts[0], microseconds=ts[1])).isoformat()
+    return ts
 
 
 def version_key(version: Any) -> Any:
@@ -243,6 +284,7 @@ class EncodedCheckpoint:
 
 
 _SCALARS = (str, int, float, bool, type(None))
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def element_hash(plain: bytes, hash_key: bytes = b"") -> bytes:
@@ -354,11 +396,11 @@ def encode_checkpoint(
     body = [
         BODY_FORMAT,
         checkpoint.get("v"),
-        checkpoint.get("ts"),
+        _enc_ts(checkpoint.get("ts")),
         table,
         cv,
         vs,
-        checkpoint.get("updated_channels"),
+        _enc_updated(checkpoint.get("updated_channels"), chan_pos),
         inline,
         blob_chans,
         lists,
@@ -371,6 +413,12 @@ def encode_checkpoint(
             f"checkpoint {checkpoint.get('id')!r}: field not encodable: {exc}"
         ) from exc
     return out
+
+
+def _enc_updated(updated: Any, chan_pos: Mapping[str, int]) -> Any:
+    if isinstance(updated, list):
+        return [chan_pos.get(ch, ch) if isinstance(ch, str) else ch for ch in updated]
+    return updated
 
 
 def parse_body(body: bytes | list[Any]) -> list[Any]:
@@ -390,17 +438,23 @@ def parse_body(body: bytes | list[Any]) -> list[Any]:
 def body_refs(body: bytes | list[Any]) -> tuple[list[BlobKey], list[bytes]]:
     """The ``(channel, version_key)`` blob keys and element hashes a body refers to."""
     parts = parse_body(body)
-    table, cv, blob_chans, lists = parts[3], parts[4], parts[8], parts[9]
+    keys = blob_keys(parts)
+    hashes: list[bytes] = []
+    for raw in parts[9][1::2]:
+        hashes.extend(raw[j : j + HASH_SIZE] for j in range(0, len(raw), HASH_SIZE))
+    return keys, hashes
+
+
+def blob_keys(body: bytes | list[Any]) -> list[BlobKey]:
+    """The ``(channel, version_key)`` keys of the blobs a body refers to."""
+    parts = parse_body(body)
+    table, cv, blob_chans = parts[3], parts[4], parts[8]
     keys: list[BlobKey] = []
     for ref in blob_chans:
         pos = ref * 2
         enc = table[cv[pos + 1]]
         keys.append((cv[pos], ormsgpack.packb(enc) if isinstance(enc, list) else enc))
-    hashes: list[bytes] = []
-    for i in range(1, len(lists), 2):
-        raw = lists[i]
-        hashes.extend(raw[j : j + HASH_SIZE] for j in range(0, len(raw), HASH_SIZE))
-    return keys, hashes
+    return keys
 
 
 def body_channels(body: bytes | list[Any]) -> set[str]:
@@ -413,12 +467,81 @@ def body_channels(body: bytes | list[Any]) -> set[str]:
     return out
 
 
+def body_lists(body: bytes | list[Any]) -> list[tuple[str, bytes]]:
+    """``(channel, raw)`` of every content-addressed list: ``raw`` is the concatenation
+    of its element hashes (split it with :func:`split_hashes`)."""
+    parts = parse_body(body)
+    names = parts[4][0::2]
+    lists = parts[9]
+    return [
+        (names[lists[i]] if isinstance(lists[i], int) else lists[i], lists[i + 1])
+        for i in range(0, len(lists), 2)
+    ]
+
+
+def split_hashes(raw: bytes) -> list[bytes]:
+    """The element hashes of a list reference."""
+    return [raw[j : j + HASH_SIZE] for j in range(0, len(raw), HASH_SIZE)]
+
+
+def join_plain(packed: Sequence[bytes]) -> tuple[bytes, list[int]] | None:
+    """Concatenated msgpack payloads of packed elements and their end offsets.
+
+    None unless every element is a plain ``"msgpack"`` value. ``payload[:ends[k-1]]``
+    holds the first ``k`` elements; :func:`msgpack_list` turns it into a list value.
+    """
+    ends: list[int] = []
+    pos = 0
+    for p in packed:
+        if p[0] != 1:
+            return None
+        pos += len(p) - 1
+        ends.append(pos)
+    return b"".join([p[1:] for p in packed]), ends
+
+
+def msgpack_list(count: int, payload: bytes) -> bytes:
+    """A msgpack array of ``count`` already-encoded items (see :func:`join_plain`)."""
+    return _array_header(count) + payload
+
+
 def _array_header(n: int) -> bytes:
     if n < 16:
         return bytes((0x90 | n,))
     if n < 65536:
         return b"\xdc" + n.to_bytes(2, "big")
     return b"\xdd" + n.to_bytes(4, "big")
+
+
+def _loads_many(packed: Sequence[bytes], loads: Loads) -> list[Any]:
+    """Decode packed values; the plain msgpack ones in a single call."""
+    out: list[Any] = [None] * len(packed)
+    plain: list[int] = []
+    for i, p in enumerate(packed):
+        if p[0] == 1:
+            plain.append(i)
+        else:
+            out[i] = loads(unpack_typed(p))
+    if len(plain) == 1:
+        i = plain[0]
+        out[i] = loads(("msgpack", packed[i][1:]))
+    elif plain:
+        joined = _array_header(len(plain)) + b"".join([packed[i][1:] for i in plain])
+        decoded = loads(("msgpack", joined))
+        if type(decoded) is list and len(decoded) == len(plain):
+            for i, v in zip(plain, decoded, strict=True):
+                out[i] = v
+        else:  # pragma: no cover - a serializer that post-processes lists
+            for i in plain:
+                out[i] = loads(("msgpack", packed[i][1:]))
+    return out
+
+
+def decode_writes(rows: Iterable[Sequence[Any]], loads: Loads) -> list[tuple[str, str, Any]]:
+    """``PendingWrite`` tuples from stored ``(task_key, channel, value)`` rows."""
+    rows = list(rows)
+    values = _loads_many([r[2] for r in rows], loads)
+    return [(id_from_key(r[0]), r[1], v) for r, v in zip(rows, values, strict=True)]
 
 
 def _decode_list(packed: list[bytes], loads: Loads) -> list[Any]:
@@ -436,11 +559,14 @@ def decode_checkpoint(
     blobs: Mapping[BlobKey, bytes],
     elements: Mapping[bytes, bytes],
     loads: Loads,
+    lists: Mapping[bytes, bytes] | None = None,
 ) -> dict[str, Any]:
     """Rebuild a ``Checkpoint`` dict from its body and the values it refers to.
 
-    A referenced blob that is absent leaves its channel out (the channel is empty); a
-    missing list element raises :class:`DeserializationError`.
+    ``lists`` may map a list reference (see :func:`body_lists`) to its ready msgpack
+    array (:func:`msgpack_list`), skipping per-element work. A referenced blob that is
+    absent leaves its channel out (the channel is empty); a missing list element raises
+    :class:`DeserializationError`.
     """
     parts = parse_body(body)
     table = [_dec_version(v) for v in parts[3]]
@@ -456,19 +582,26 @@ def decode_checkpoint(
     }
     values: dict[str, Any] = {}
     inline = parts[7]
+    pending: list[tuple[str, bytes]] = []
     for i in range(0, len(inline), 2):
         ref = inline[i]
-        values[names[ref] if isinstance(ref, int) else ref] = loads(unpack_typed(inline[i + 1]))
-    keys, _ = body_refs(parts)
-    for key in keys:
+        pending.append((names[ref] if isinstance(ref, int) else ref, inline[i + 1]))
+    for key in blob_keys(parts):
         data = blobs.get(key)
         if data is not None:
-            values[key[0]] = loads(unpack_typed(data))
-    lists = parts[9]
-    for i in range(0, len(lists), 2):
-        ref = lists[i]
+            pending.append((key[0], data))
+    for (ch, _), value in zip(pending, _loads_many([p for _, p in pending], loads), strict=True):
+        values[ch] = value
+    ready_lists = lists
+    list_refs = parts[9]
+    for i in range(0, len(list_refs), 2):
+        ref = list_refs[i]
         ch = names[ref] if isinstance(ref, int) else ref
-        raw = lists[i + 1]
+        raw = list_refs[i + 1]
+        ready = ready_lists.get(raw) if ready_lists else None
+        if ready is not None:
+            values[ch] = loads(("msgpack", ready))
+            continue
         try:
             packed = [elements[raw[j : j + HASH_SIZE]] for j in range(0, len(raw), HASH_SIZE)]
         except KeyError as exc:
@@ -480,11 +613,15 @@ def decode_checkpoint(
     checkpoint: dict[str, Any] = {
         "v": parts[1],
         "id": checkpoint_id,
-        "ts": parts[2],
+        "ts": _dec_ts(parts[2]),
         "channel_values": values,
         "channel_versions": channel_versions,
         "versions_seen": versions_seen,
-        "updated_channels": parts[6],
+        "updated_channels": (
+            [names[u] if isinstance(u, int) else u for u in parts[6]]
+            if isinstance(parts[6], list)
+            else parts[6]
+        ),
     }
     if parts[10] is not None:
         checkpoint.update(loads(unpack_typed(parts[10])))

@@ -1,0 +1,275 @@
+"""SQLite-specific behaviour: factories, policy, encryption, storage, errors, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import pathlib
+import shutil
+import sqlite3
+import threading
+
+import pytest
+
+from langgraph.checkpoint.errors import StorageError
+from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.checkpoint.sqlite import _sql as q
+from langgraph.checkpoint.sqlite._engine import migrate
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+FIXTURES = pathlib.Path(__file__).with_name("fixtures")
+_spec = importlib.util.spec_from_file_location(
+    "_sqlite_helpers", pathlib.Path(__file__).with_name("_sqlite_helpers.py")
+)
+assert _spec is not None and _spec.loader is not None
+_helpers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_helpers)
+Chat = _helpers.Chat
+
+
+def _fill(saver: SqliteSaver, chat: Chat, steps: int) -> list[str]:
+    ids = []
+    for _ in range(steps):
+        config, checkpoint, metadata, versions = chat.next()
+        saved = saver.put(config, checkpoint, metadata, versions)
+        saver.put_writes(saved, [("messages", [chat.message(chat.step)]), ("counter", 1)], "t1")
+        chat.committed(saved)
+        ids.append(saved["configurable"]["checkpoint_id"])
+    return ids
+
+
+def test_from_conn_string_direct_and_with(db_path: str) -> None:
+    saver = SqliteSaver.from_conn_string(db_path)
+    _fill(saver, Chat("a"), 3)
+    saver.close()
+    saver.close()  # idempotent
+    with SqliteSaver.from_conn_string(db_path) as again:
+        tup = again.get_tuple({"configurable": {"thread_id": "a"}})
+        assert tup is not None and len(tup.checkpoint["channel_values"]["messages"]) == 3
+    with pytest.raises(sqlite3.ProgrammingError):
+        again.conn.execute("SELECT 1")
+
+
+def test_unclosed_factory_saver_is_collected_quietly(db_path: str) -> None:
+    saver = SqliteSaver.from_conn_string(db_path)
+    saver.setup()
+    del saver  # __del__ closes the connection: no ResourceWarning (warnings are errors)
+
+
+def test_connection_policy(db_path: str) -> None:
+    with SqliteSaver.from_conn_string(db_path, busy_timeout=2.5) as saver:
+        saver.setup()
+        conn = saver.conn
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 2500
+        assert saver.is_setup
+
+
+def test_default_connection_settings_work(db_path: str) -> None:
+    conn = sqlite3.connect(db_path)  # isolation_level "" and check_same_thread=True
+    try:
+        saver = SqliteSaver(conn)
+        _fill(saver, Chat("a"), 2)
+        assert not conn.in_transaction
+        assert asyncio.run(saver.aget_tuple({"configurable": {"thread_id": "a"}})) is not None
+    finally:
+        conn.close()
+
+
+def test_encryption_covers_values_and_writes(db_path: str) -> None:
+    serde = EncryptedSerializer.from_pycryptodome_aes(key=b"k" * 16)
+    secret = "TOP-SECRET-PAYLOAD"
+    with SqliteSaver.from_conn_string(db_path, serde=serde) as saver:
+        chat = Chat("enc")
+        chat.message = lambda i: {"id": str(i), "content": f"{secret} {i} " * 5}  # type: ignore[method-assign]
+        _fill(saver, chat, 5)
+        config, checkpoint, metadata, versions = chat.next()
+        checkpoint["channel_values"]["counter"] = secret + "-scalar"
+        checkpoint["channel_values"]["doc"] = {"text": secret + "-blob"}
+        checkpoint["channel_versions"]["doc"] = chat.version
+        versions["doc"] = chat.version
+        saved = saver.put(config, checkpoint, metadata, versions)
+        saver.put_writes(saved, [("out", secret + "-write")], "t9")
+        tup = saver.get_tuple(saved)
+        assert tup is not None
+        assert tup.checkpoint["channel_values"]["doc"] == {"text": secret + "-blob"}
+        assert tup.pending_writes == [("t9", "out", secret + "-write")]
+        rows = saver.conn.execute("SELECT count(*) FROM lg_elements").fetchone()[0]
+        assert rows == 6  # elements deduplicated despite random nonces
+        saver.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = pathlib.Path(db_path).read_bytes()
+    assert secret.encode() not in raw
+
+
+def test_storage_growth_is_bounded(db_path: str) -> None:
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        chat = Chat("grow", size=400)
+        _fill(saver, chat, 20)
+        conn = saver.conn
+
+        def used() -> int:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+            return int((pages - free) * conn.execute("PRAGMA page_size").fetchone()[0])
+
+        before = used()
+        _fill(saver, chat, 100)
+        per_step = (used() - before) / 100
+        # each step adds one 400-byte message (+ its write) and a 16-byte reference per
+        # element; a full copy of the history would cost ~ 60 * 400 = 24 KB per step
+        assert per_step < 4 * 400 + 16 * 120, per_step
+
+
+def test_get_latest_does_bounded_work(db_path: str) -> None:
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        chat = Chat("h")
+        statements: list[str] = []
+        _fill(saver, chat, 5)
+        saver.engine.clear_caches()
+        saver.conn.set_trace_callback(statements.append)
+        saver.get_tuple({"configurable": {"thread_id": "h"}})
+        short = len(statements)
+        _fill(saver, chat, 200)
+        saver.engine.clear_caches()
+        statements.clear()
+        saver.get_tuple({"configurable": {"thread_id": "h"}})
+        saver.conn.set_trace_callback(None)
+        assert len(statements) <= short + 1
+
+
+def test_gc_after_prune_and_delete_for_runs(db_path: str) -> None:
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        chat = Chat("p")
+        _fill(saver, chat, 10)
+        saver.prune(["p"], strategy="keep_latest", keep=2)
+        conn = saver.conn
+        assert conn.execute("SELECT count(*) FROM lg_checkpoints").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM lg_elements").fetchone()[0] == 10
+        saver.delete_for_runs(["run-0", "run-1", "run-2"])
+        assert conn.execute("SELECT count(*) FROM lg_checkpoints").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM lg_elements").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM lg_writes").fetchone()[0] == 0
+
+
+def test_cache_invalidated_by_other_connection(db_path: str) -> None:
+    with SqliteSaver.from_conn_string(db_path) as one, SqliteSaver.from_conn_string(db_path) as two:
+        _fill(one, Chat("x"), 3)
+        assert one.get_tuple({"configurable": {"thread_id": "x"}}) is not None
+        two.delete_thread("x")
+        assert one.get_tuple({"configurable": {"thread_id": "x"}}) is None
+        chat = Chat("x")
+        chat.message = lambda i: {"id": "other", "content": str(i)}  # type: ignore[method-assign]
+        _fill(two, chat, 2)
+        tup = one.get_tuple({"configurable": {"thread_id": "x"}})
+        assert tup is not None and tup.checkpoint["channel_values"]["messages"][0]["id"] == "other"
+
+
+def test_corrupt_or_foreign_file_raises_storage_error(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not a database" * 200)
+    with SqliteSaver.from_conn_string(str(path)) as saver:
+        with pytest.raises(StorageError, match="junk.db") as info:
+            saver.get_tuple({"configurable": {"thread_id": "a"}})
+        assert isinstance(info.value.__cause__, sqlite3.DatabaseError)
+
+
+def test_read_only_database(db_path: str) -> None:
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        _fill(saver, Chat("ro"), 2)
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        saver = SqliteSaver(conn)
+        assert saver.get_tuple({"configurable": {"thread_id": "ro"}}) is not None
+        with pytest.raises(StorageError, match="put"):
+            _fill(saver, Chat("other"), 1)
+    finally:
+        conn.close()
+
+
+def test_full_disk_stores_nothing_half_way(db_path: str) -> None:
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        chat = Chat("full")
+        _fill(saver, chat, 2)
+        pages = saver.conn.execute("PRAGMA page_count").fetchone()[0]
+        saver.conn.execute(f"PRAGMA max_page_count = {pages + 1}")
+        config, checkpoint, metadata, versions = chat.next()
+        checkpoint["channel_values"]["messages"] = [
+            {"blob": os.urandom(300).hex()} for _ in range(40)
+        ]
+        with pytest.raises(StorageError, match="full"):
+            saver.put(config, checkpoint, metadata, versions)
+        assert len(list(saver.list({"configurable": {"thread_id": "full"}}))) == 2
+        assert saver.conn.execute("SELECT count(*) FROM lg_elements").fetchone()[0] == 2
+
+
+def test_migrations_idempotent_and_versioned(db_path: str) -> None:
+    conn = sqlite3.connect(db_path)
+    try:
+        migrate(conn)
+        migrate(conn)
+        versions = [r[0] for r in conn.execute("SELECT version FROM lg_schema ORDER BY 1")]
+        assert versions == list(range(1, len(q.MIGRATIONS) + 1))
+    finally:
+        conn.close()
+
+
+def test_upgrade_from_version_1_fixture(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "v1.db"
+    shutil.copy(FIXTURES / "schema_v1.db", path)
+    with SqliteSaver.from_conn_string(str(path)) as saver:
+        tup = saver.get_tuple({"configurable": {"thread_id": "fixture"}})
+        assert tup is not None
+        assert len(tup.checkpoint["channel_values"]["messages"]) == 3
+        assert tup.pending_writes == [("t1", "messages", [{"id": "w"}])]
+        conn = saver.conn
+        assert conn.execute("SELECT max(version) FROM lg_schema").fetchone()[0] == 2
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "lg_checkpoints_run_id" in names
+        assert [t.metadata["run_id"] for t in saver.list(None, filter={"run_id": "r1"})] == ["r1"]
+
+
+async def test_async_saver_sync_bridge_and_refusal(db_path: str) -> None:
+    async with AsyncSqliteSaver.from_conn_string(db_path) as saver:
+        chat = Chat("bridge")
+        config, checkpoint, metadata, versions = chat.next()
+        saved = await saver.aput(config, checkpoint, metadata, versions)
+        with pytest.raises(asyncio.InvalidStateError, match="own thread"):
+            saver.get_tuple(saved)
+        got = await asyncio.to_thread(saver.get_tuple, saved)
+        assert got is not None and got.checkpoint["id"] == checkpoint["id"]
+        listed = await asyncio.to_thread(lambda: list(saver.list(None)))
+        assert len(listed) == 1
+
+
+def test_async_factory_usable_directly(db_path: str) -> None:
+    async def main() -> None:
+        saver = AsyncSqliteSaver.from_conn_string(db_path)
+        try:
+            assert await saver.aget_tuple({"configurable": {"thread_id": "z"}}) is None
+        finally:
+            await saver.aclose()
+
+    asyncio.run(main())
+
+
+def test_many_threads_share_one_saver(db_path: str) -> None:
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        errors: list[BaseException] = []
+
+        def work(i: int) -> None:
+            try:
+                _fill(saver, Chat(f"t{i}"), 10)
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        assert len(list(saver.list(None))) == 80
