@@ -52,6 +52,28 @@ T = TypeVar("T")
 Conn = sqlite3.Connection
 PRUNE_STRATEGIES = ("keep_latest", "delete")
 _ListCursor = tuple[Any, int]
+_PLAN_CACHE = 4096
+
+
+_IMMUTABLE = frozenset((str, int, float, bool, bytes, type(None)))
+
+
+def _flat_dicts(values: Any, count: int) -> bool:
+    """True when ``values`` is a list of ``count`` dicts holding only immutable scalars."""
+    if type(values) is not list or len(values) != count:
+        return False
+    imm = _IMMUTABLE
+    for d in values:
+        if type(d) is not dict:
+            return False
+        for v in d.values():
+            if type(v) not in imm:
+                return False
+    return True
+
+
+class _CacheMiss(Exception):
+    """Raised by cache-only resolution when a value is not cached."""
 
 
 def _config(thread_id: str, ns: str, checkpoint_id: str) -> RunnableConfig:
@@ -98,7 +120,11 @@ class Engine:
         self._blobs: dict[tuple[int, str, str, Any], bytes] = {}
         self._rowids: dict[tuple[int, str, Any], int] = {}
         self._lists: dict[tuple[int, str, str], tuple[bytes, bytes, list[int]]] = {}
+        self._templates: dict[tuple[int, str, str], tuple[bytes, list[Any] | None]] = {}
         self._cached = 0
+        # pure functions of immutable bytes (never invalidated, only bounded)
+        self._plans: dict[bytes, codec.BodyPlan] = {}
+        self._ids: dict[bytes | str, str] = {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -147,6 +173,7 @@ class Engine:
         self._blobs.clear()
         self._rowids.clear()
         self._lists.clear()
+        self._templates.clear()
         self._cached = 0
 
     def _check_generation(self, conn: Conn) -> None:
@@ -349,15 +376,27 @@ class Engine:
         return out
 
     def _resolve(
-        self, conn: Conn, tid: int, ns: str, parsed: list[Any]
+        self,
+        conn: Conn | None,
+        tid: int,
+        ns: str,
+        plan: codec.BodyPlan,
+        decoded: dict[bytes, list[Any]] | None = None,
     ) -> tuple[dict[Any, bytes], dict[bytes, bytes], dict[bytes, bytes]]:
-        """Blob bytes, element bytes and ready list values a parsed body needs."""
+        """Blob bytes, element bytes and ready list values a parsed body needs.
+
+        With ``conn=None`` only the caches are used (:class:`_CacheMiss` otherwise).
+        With ``decoded``, lists served from decoded templates (see :meth:`_copies`) are
+        put there (already decoded, fresh objects) instead of in the ready values.
+        """
         blobs: dict[Any, bytes] = {}
         bcache = self._blobs
-        for key in codec.blob_keys(parsed):
+        for key in plan.blob_keys:
             full = (tid, ns, key[0], key[1])
             data = bcache.get(full)
             if data is None:
+                if conn is None:
+                    raise _CacheMiss
                 row = conn.execute(q.GET_BLOB, full).fetchone()
                 if row is None:
                     continue
@@ -366,14 +405,20 @@ class Engine:
             blobs[key] = data
         elements: dict[bytes, bytes] = {}
         ready: dict[bytes, bytes] = {}
-        for ch, raw in codec.body_lists(parsed):
+        for ch, raw in plan.lists:
             memo_key = (tid, ns, ch)
             memo = self._lists.get(memo_key)
             if memo is not None:
                 mraw, payload, ends = memo
                 if mraw.startswith(raw):
                     n = len(raw) // codec.HASH_SIZE
-                    ready[raw] = codec.msgpack_list(n, payload[: ends[n - 1]] if n else b"")
+                    if decoded is not None:
+                        copies = self._copies(memo_key, mraw, payload, ends, n)
+                        if copies is not None:
+                            decoded[raw] = copies
+                            continue
+                    part = payload if n == len(ends) else payload[: ends[n - 1]] if n else b""
+                    ready[raw] = codec.msgpack_list(n, part)
                     continue
                 if raw.startswith(mraw):
                     suffix = codec.split_hashes(raw[len(mraw) :])
@@ -381,9 +426,15 @@ class Engine:
                     joined = codec.join_plain([found[h] for h in suffix])
                     if joined is not None:
                         base = ends[-1] if ends else 0
+                        self._extend_templates(memo_key, mraw, raw, len(suffix), joined[0])
                         payload += joined[0]
                         ends = ends + [base + e for e in joined[1]]
                         self._remember_list(memo_key, raw, payload, ends)
+                        if decoded is not None:
+                            copies = self._copies(memo_key, raw, payload, ends, len(ends))
+                            if copies is not None:
+                                decoded[raw] = copies
+                                continue
                         ready[raw] = codec.msgpack_list(len(ends), payload)
                         continue
             hashes = codec.split_hashes(raw)
@@ -395,13 +446,53 @@ class Engine:
                 ready[raw] = codec.msgpack_list(len(hashes), joined[0])
         return blobs, elements, ready
 
+    def _copies(
+        self, key: Any, mraw: bytes, payload: bytes, ends: list[int], n: int
+    ) -> list[Any] | None:
+        """Fresh copies of the first ``n`` elements of the memo list ``mraw``, or None.
+
+        The memo list is decoded once into templates; when every element is a dict of
+        immutable scalars (the common message-dict case) a shallow ``dict.copy`` of each
+        template is an independent value equal to what decoding would produce, at a
+        fraction of the cost. Other lists (nested or custom objects) are never shared
+        and take the decoding path.
+        """
+        found = self._templates.get(key)
+        if found is None or found[0] != mraw:
+            whole = self.serde.loads_typed(("msgpack", codec.msgpack_list(len(ends), payload)))
+            vals = whole if _flat_dicts(whole, len(ends)) else None
+            self._cached += 3 * len(payload)
+            if self._cached > self.cache_bytes:
+                self.clear_caches()
+            self._templates[key] = found = (mraw, vals)
+        vals = found[1]
+        if vals is None:
+            return None
+        return list(map(dict.copy, vals[:n] if n < len(vals) else vals))
+
+    def _extend_templates(
+        self, key: Any, mraw: bytes, raw: bytes, count: int, payload: bytes
+    ) -> None:
+        """Carry the decoded templates of ``mraw`` over to its extension ``raw``."""
+        found = self._templates.get(key)
+        if found is None or found[0] != mraw or found[1] is None:
+            return
+        more = self.serde.loads_typed(("msgpack", codec.msgpack_list(count, payload)))
+        if _flat_dicts(more, count):
+            self._cached += 3 * len(payload)
+            self._templates[key] = (raw, found[1] + more)
+        else:
+            self._templates[key] = (raw, None)
+
     def _remember_list(self, key: Any, raw: bytes, payload: bytes, ends: list[int]) -> None:
         self._cached += len(payload) + len(raw)
         if self._cached > self.cache_bytes:
             self.clear_caches()
         self._lists[key] = (raw, payload, ends)
 
-    def _elements_for(self, conn: Conn, tid: int, hashes: Sequence[bytes]) -> dict[bytes, bytes]:
+    def _elements_for(
+        self, conn: Conn | None, tid: int, hashes: Sequence[bytes]
+    ) -> dict[bytes, bytes]:
         """Element bytes by hash (cache first); a missing element is simply absent."""
         out: dict[bytes, bytes] = {}
         ecache = self._elements
@@ -413,6 +504,8 @@ class Engine:
             else:
                 out[h] = data
         if missing:
+            if conn is None:
+                raise _CacheMiss
             for h, data in self._fetch_elements(conn, tid, list(dict.fromkeys(missing))):
                 out[h] = data
                 self._cache(ecache, (tid, h), data)
@@ -427,7 +520,7 @@ class Engine:
         thread_id: str,
         ns: str,
         row: Sequence[Any],
-        parsed: list[Any],
+        plan: codec.BodyPlan,
         blobs: Mapping[Any, bytes],
         elements: Mapping[bytes, bytes],
         ready: Mapping[bytes, bytes],
@@ -435,22 +528,62 @@ class Engine:
         metadata: dict[str, Any] | None = None,
     ) -> CheckpointTuple:
         loads = self.serde.loads_typed
-        cid = codec.id_from_key(row[1])
-        checkpoint = codec.decode_checkpoint(cid, parsed, blobs, elements, loads, ready)
-        pending: list[PendingWrite] = codec.decode_writes(writes, loads)
+        ids = self._ids
+        cid = ids.get(row[1])
+        if cid is None:
+            cid = self._id_text(row[1])
+        checkpoint, pending = codec.build_checkpoint(
+            plan, cid, blobs, elements, loads, ready, writes, self._id
+        )
+        parent = row[2]
         return CheckpointTuple(
             _config(thread_id, ns, cid),
             checkpoint,  # type: ignore[arg-type]
             (metadata if metadata is not None else codec.loads_metadata(row[4])),  # type: ignore[arg-type]
-            _config(thread_id, ns, codec.id_from_key(row[2])) if row[2] is not None else None,
+            (
+                _config(thread_id, ns, ids.get(parent) or self._id_text(parent))
+                if parent is not None
+                else None
+            ),
             pending,
         )
+
+    def _plan(self, body: bytes) -> codec.BodyPlan:
+        plan = self._plans.get(body)
+        if plan is None:
+            plan = codec.plan_body(body)
+            if len(self._plans) >= _PLAN_CACHE:
+                self._plans.clear()
+            self._plans[body] = plan
+        return plan
+
+    def _id(self, key: bytes | str) -> str:
+        text = self._ids.get(key)
+        return text if text is not None else self._id_text(key)
+
+    def _id_text(self, key: bytes | str) -> str:
+        ids = self._ids
+        if len(ids) >= _PLAN_CACHE:
+            ids.clear()
+        text = ids[key] = codec.id_from_key(key)
+        return text
 
     def get_tuple(self, conn: Conn, config: RunnableConfig) -> CheckpointTuple | None:
         """The checkpoint of ``config`` (latest of the namespace without an id)."""
         thread_id = require_thread_id(config, "get_tuple")
         ns = config["configurable"].get("checkpoint_ns", "") or ""
         cid = get_checkpoint_id(config)
+        if self.is_setup and not conn.in_transaction:
+            tid = self._threads.get(thread_id)
+            if tid is not None:
+                try:
+                    return self._get_tuple_fast(conn, thread_id, tid, ns, cid)
+                except _CacheMiss:
+                    pass
+                except sqlite3.ProgrammingError:
+                    raise
+                except sqlite3.DatabaseError as exc:
+                    raise self._error("get_tuple", exc) from exc
 
         def work() -> CheckpointTuple | None:
             tid = self._thread_for_read(conn, thread_id)
@@ -466,11 +599,31 @@ class Engine:
                 self.clear_caches()
                 self._generation = row[5]
             writes = conn.execute(q.GET_WRITES, (row[0],)).fetchall()
-            parsed = codec.parse_body(row[3])
-            blobs, elements, ready = self._resolve(conn, tid, ns, parsed)
-            return self._build(thread_id, ns, row, parsed, blobs, elements, ready, writes)
+            plan = self._plan(row[3])
+            blobs, elements, ready = self._resolve(conn, tid, ns, plan)
+            return self._build(thread_id, ns, row, plan, blobs, elements, ready, writes)
 
         return self._read(conn, "get_tuple", work)
+
+    def _get_tuple_fast(
+        self, conn: Conn, thread_id: str, tid: int, ns: str, cid: str | None
+    ) -> CheckpointTuple | None:
+        """``get_tuple`` as one autocommit statement (its own consistent snapshot),
+        resolving values from the caches only; :class:`_CacheMiss` when one is absent."""
+        if cid:
+            rows = conn.execute(q.GET_BY_ID_FULL, (tid, ns, codec.id_key(cid))).fetchall()
+        else:
+            rows = conn.execute(q.GET_LATEST_FULL, (tid, ns)).fetchall()
+        if not rows:
+            return None
+        row = rows[0]
+        if row[5] != self._generation:
+            self.clear_caches()
+            self._generation = row[5]
+            raise _CacheMiss
+        plan = self._plan(row[3])
+        blobs, elements, ready = self._resolve(None, tid, ns, plan)
+        return self._build(thread_id, ns, row, plan, blobs, elements, ready, rows[1:])
 
     def list_page(
         self, conn: Conn, plan: codec.ListPlan, after: _ListCursor | None, size: int
@@ -502,10 +655,12 @@ class Engine:
                 sql += _condition_sql(cond, params)
             sql += q.LIST_TAIL
             params.append(size)
-            self._check_generation(conn)
             rows = conn.execute(sql, params).fetchall()
             if not rows:
                 return [], None
+            if rows[0][8] != self._generation:
+                self.clear_caches()
+                self._generation = rows[0][8]
             cursor = (rows[-1][4], rows[-1][0]) if len(rows) >= size else None
             kept: list[tuple[Sequence[Any], dict[str, Any]]] = []
             for row in rows:
@@ -520,14 +675,14 @@ class Engine:
                 writes.setdefault(w[0], []).append(w[1:])
             out = []
             for row, meta in kept:
-                parsed = codec.parse_body(row[6])
-                blobs, elements, ready = self._resolve(conn, row[1], row[3], parsed)
+                bplan = self._plan(row[6])
+                blobs, elements, ready = self._resolve(conn, row[1], row[3], bplan)
                 out.append(
                     self._build(
                         row[2],
                         row[3],
                         (row[0], row[4], row[5], row[6], row[7]),
-                        parsed,
+                        bplan,
                         blobs,
                         elements,
                         ready,
@@ -580,7 +735,7 @@ class Engine:
                 parsed = codec.parse_body(row[3])
                 stored = codec.body_channels(parsed) & open_channels
                 if stored:
-                    blobs, elements, ready = self._resolve(conn, tid, ns, parsed)
+                    blobs, elements, ready = self._resolve(conn, tid, ns, self._plan(row[3]))
                     values = codec.decode_checkpoint(
                         codec.id_from_key(row[1]), parsed, blobs, elements, loads, ready
                     )["channel_values"]

@@ -99,6 +99,31 @@ GET_LATEST = _ROW_GEN + (
     "WHERE thread = ? AND ns = ? AND body IS NOT NULL ORDER BY cid DESC LIMIT 1"
 )
 GET_BY_ID = _ROW_GEN + "WHERE thread = ? AND ns = ? AND cid = ? AND body IS NOT NULL"
+_LATEST = (
+    "SELECT id, cid, parent, body, metadata FROM lg_checkpoints "
+    "WHERE thread = ?1 AND ns = ?2 AND body IS NOT NULL ORDER BY cid DESC LIMIT 1"
+)
+_BY_ID = (
+    "SELECT id, cid, parent, body, metadata FROM lg_checkpoints "
+    "WHERE thread = ?1 AND ns = ?2 AND cid = ?3 AND body IS NOT NULL"
+)
+
+
+def _with_writes(row: str) -> str:
+    # first row: the checkpoint (+ generation); then its writes as (task, channel,
+    # value, NULL...) in primary-key order (task, idx)
+    return (
+        "SELECT id, cid, parent, body, metadata, "  # noqa: S608 - constant fragments only
+        "(SELECT generation FROM lg_state WHERE id = 1) FROM (" + row + ") UNION ALL "
+        "SELECT * FROM (SELECT task, channel, value, NULL, NULL, NULL FROM lg_writes "
+        "WHERE ckpt = (SELECT id FROM (" + row + ")) ORDER BY task, idx)"
+    )
+
+
+GET_LATEST_FULL = _with_writes(_LATEST)
+"""The latest checkpoint row followed by its writes: a single statement, so a
+consistent snapshot without ``BEGIN``."""
+GET_BY_ID_FULL = _with_writes(_BY_ID)
 GET_ROWID = "SELECT id FROM lg_checkpoints WHERE thread = ? AND ns = ? AND cid = ?"
 GET_WRITES = "SELECT task, channel, value FROM lg_writes WHERE ckpt = ? ORDER BY task, idx"
 GET_WRITES_MANY = (
@@ -120,16 +145,20 @@ GET_ELEMENTS = {
 GET_THREAD_ELEMENTS = "SELECT hash, value FROM lg_elements WHERE thread = ?"
 
 # list(): a SELECT assembled from these fixed fragments (values are always bound)
+# The page's ids are chosen (filtered, sorted, limited) in a subquery that sorts only
+# (cid, id) keys; the outer query then reads just those rows with their bodies.
 LIST_HEAD = (
-    "SELECT c.id, c.thread, t.name, c.ns, c.cid, c.parent, c.body, c.metadata "
-    "FROM lg_checkpoints c JOIN lg_threads t ON t.id = c.thread WHERE c.body IS NOT NULL"
+    "SELECT c.id, c.thread, t.name, c.ns, c.cid, c.parent, c.body, c.metadata, "
+    "(SELECT generation FROM lg_state WHERE id = 1) "
+    "FROM lg_checkpoints c JOIN lg_threads t ON t.id = c.thread WHERE c.id IN ("
+    "SELECT c.id FROM lg_checkpoints c WHERE c.body IS NOT NULL"
 )
 LIST_THREAD = " AND c.thread = ?"
 LIST_NS = " AND c.ns = ?"
 LIST_CID = " AND c.cid = ?"
 LIST_BEFORE = " AND c.cid < ?"
 LIST_AFTER = " AND (c.cid, c.id) < (?, ?)"
-LIST_TAIL = " ORDER BY c.cid DESC, c.id DESC LIMIT ?"
+LIST_TAIL = " ORDER BY c.cid DESC, c.id DESC LIMIT ?) ORDER BY c.cid DESC, c.id DESC"
 # metadata conditions; each takes (path, [path,] value) parameters, see _filters_sql()
 COND_NULL = " AND json_type(c.metadata, ?) IS 'null'"
 COND_NOT_NULL = " AND json_type(c.metadata, ?) IS NOT 'null'"

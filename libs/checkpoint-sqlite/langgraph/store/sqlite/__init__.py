@@ -1,0 +1,285 @@
+"""SQLite-backed long-term memory store: :class:`SqliteStore` and :class:`AsyncSqliteStore`.
+
+Example:
+    >>> from langgraph.store.sqlite import SqliteStore
+    >>> with SqliteStore.from_conn_string(":memory:") as store:
+    ...     store.put(("alice", "facts"), "city", {"city": "Paris", "n": 2})
+    ...     [i.key for i in store.search(("alice",), filter={"n": {"$gt": 1}})]
+    ['city']
+
+Behaviour matches :class:`~langgraph.store.memory.InMemoryStore` (filters with the exact
+semantics of ``langgraph.store.base._filters``, ``created_at`` kept on overwrite, expired
+items never returned, ``list(namespace)``), persisted in SQLite. Schema and queries are
+described in ``langgraph.store.sqlite._sql``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import concurrent.futures
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from langgraph.checkpoint.sqlite._acompat import SyncRunner
+from langgraph.store.base import (
+    BaseStore,
+    IndexConfig,
+    Item,
+    Op,
+    Result,
+    TTLConfig,
+)
+from langgraph.store.sqlite._core import check_count, index_setup, query_texts, utcnow
+from langgraph.store.sqlite._engine import NeedVectors, StoreEngine
+
+if TYPE_CHECKING:
+    from langgraph.store.sqlite.aio import AsyncSqliteStore
+
+__all__ = ["AsyncSqliteStore", "SqliteStore"]
+
+_List = builtins.list
+_MAX_ROUNDS = 4
+logger = logging.getLogger(__name__)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AsyncSqliteStore":
+        from langgraph.store.sqlite.aio import AsyncSqliteStore
+
+        return AsyncSqliteStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def sweep_interval_seconds(ttl: TTLConfig | None, minutes: float | None) -> float:
+    """Sweeper period: the argument, else ``sweep_interval_minutes``, else 5 minutes."""
+    if minutes is None and ttl:
+        minutes = ttl.get("sweep_interval_minutes")
+    return float(minutes if minutes is not None else 5) * 60.0
+
+
+class SqliteStore(BaseStore):
+    """Store on a ``sqlite3`` connection.
+
+    Args:
+        conn: The connection (open it with ``check_same_thread=False`` to share the store
+            between threads; calls are serialized with a lock). Default settings are
+            fine: the store runs its own transactions (``BEGIN IMMEDIATE`` for writes).
+        deserializer: Decodes the stored JSON text of a value (default ``json.loads``).
+        index: Semantic search config: ``dims``, ``embed`` and ``fields`` (``text_fields``
+            is accepted as an alias). Without it ``query`` is ignored.
+        ttl: TTL config: ``default_ttl`` (minutes), ``refresh_on_read``,
+            ``sweep_interval_minutes``.
+
+    Example:
+        >>> import sqlite3
+        >>> store = SqliteStore(sqlite3.connect(":memory:"), ttl={"default_ttl": 60})
+        >>> store.put(("docs",), "a", {"text": "hello"})
+        >>> store.get(("docs",), "a").value
+        {'text': 'hello'}
+        >>> store.conn.close()
+    """
+
+    supports_ttl = True
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        deserializer: Callable[[str], dict[str, Any]] | None = None,
+        index: IndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+    ) -> None:
+        self.conn = conn
+        self.index_config, self.embeddings, fields = index_setup(index)
+        self.ttl_config = ttl
+        self._runner = SyncRunner(conn)
+        self._engine = StoreEngine(fields=fields, deserializer=deserializer)
+        self._now: Callable[[], datetime] = utcnow
+        self._owns_conn = False
+        self._closed = False
+        self._sweeper: (
+            tuple[threading.Thread, threading.Event, concurrent.futures.Future[None]] | None
+        ) = None
+
+    @classmethod
+    def from_conn_string(
+        cls,
+        conn_string: str,
+        *,
+        index: IndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+    ) -> SqliteStore:
+        """Return a store owning a new connection to ``conn_string``.
+
+        Use it as ``with SqliteStore.from_conn_string("x.db") as store:`` (closed on
+        exit) or directly (call :meth:`close` when done).
+        """
+        store = cls(sqlite3.connect(conn_string, check_same_thread=False), index=index, ttl=ttl)
+        store._owns_conn = True
+        return store
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the TTL sweeper and close the connection if this store opened it."""
+        self.stop_ttl_sweeper()
+        if self._owns_conn and not self._closed:
+            self._closed = True
+            self._runner.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_owns_conn", False) and not getattr(self, "_closed", True):
+            try:
+                self.conn.close()
+            except Exception:  # noqa: BLE001 - interpreter shutdown
+                pass
+
+    def setup(self) -> None:
+        """Create or upgrade the schema (runs on first use; idempotent)."""
+        self._runner.run(self._engine.setup)
+
+    def _ts(self) -> float:
+        return self._now().timestamp()
+
+    # -- BaseStore --------------------------------------------------------------------
+
+    def batch(self, ops: Iterable[Op]) -> _List[Result]:
+        """Execute operations in one transaction; reads see the state before the puts."""
+        ops = _List(ops)
+        qvecs: dict[str, _List[float]] = {}
+        if self.embeddings is not None:
+            qvecs = {t: self.embeddings.embed_query(t) for t in query_texts(ops)}
+        vecs: dict[str, _List[float]] = {}
+        for _ in range(_MAX_ROUNDS):
+            res = self._runner.run(self._engine.execute, ops, self._ts(), qvecs, vecs)
+            if not isinstance(res, NeedVectors):
+                return res
+            assert self.embeddings is not None
+            vecs.update(check_count(res.texts, self.embeddings.embed_documents(res.texts)))
+        raise RuntimeError("texts kept changing while embedding them; giving up")
+
+    async def abatch(self, ops: Iterable[Op]) -> _List[Result]:
+        """Async :meth:`batch` (runs in a worker thread)."""
+        return await asyncio.to_thread(self.batch, _List(ops))
+
+    def list(
+        self,
+        namespace: tuple[str, ...],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        refresh_ttl: bool | None = None,
+    ) -> _List[Item]:
+        """Items of exactly one namespace (not sub-namespaces), in insertion order.
+
+        Args:
+            namespace: The namespace.
+            limit: Maximum number of items (``None`` = all).
+            offset: Items to skip.
+            refresh_ttl: Renew the TTL of the returned items (default per ``ttl`` config).
+        """
+        refresh = self._refresh(refresh_ttl)
+        return self._runner.run(
+            self._engine.list_items, tuple(namespace), limit, offset, refresh, self._ts()
+        )
+
+    async def alist(
+        self,
+        namespace: tuple[str, ...],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        refresh_ttl: bool | None = None,
+    ) -> _List[Item]:
+        """Async :meth:`list`."""
+        return await asyncio.to_thread(
+            self.list, namespace, limit=limit, offset=offset, refresh_ttl=refresh_ttl
+        )
+
+    # -- TTL --------------------------------------------------------------------------
+
+    def sweep_ttl(self) -> int:
+        """Delete expired items now.
+
+        Returns:
+            The number of items removed.
+        """
+        return self._runner.run(self._engine.sweep, self._ts())
+
+    async def asweep_ttl(self) -> int:
+        """Async :meth:`sweep_ttl`."""
+        return await asyncio.to_thread(self.sweep_ttl)
+
+    def start_ttl_sweeper(
+        self, sweep_interval_minutes: float | None = None
+    ) -> concurrent.futures.Future[None]:
+        """Run :meth:`sweep_ttl` periodically in a daemon thread named ``ttl-sweeper``.
+
+        Args:
+            sweep_interval_minutes: Period; default ``ttl_config["sweep_interval_minutes"]``
+                or 5. The first sweep happens after one period.
+
+        Returns:
+            A future that completes when the sweeper stops (cancelling it stops the
+            sweeper). Without a ``ttl`` config nothing is started and the future is done.
+        """
+        if self._sweeper is not None and not self._sweeper[2].done():
+            return self._sweeper[2]
+        fut: concurrent.futures.Future[None] = concurrent.futures.Future()
+        if not self.ttl_config:
+            fut.set_result(None)
+            return fut
+        period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
+        stop = threading.Event()
+        fut.add_done_callback(lambda _: stop.set())
+
+        def loop() -> None:
+            while not stop.wait(period):
+                try:
+                    removed = self.sweep_ttl()
+                    logger.debug("TTL sweeper removed %d items", removed)
+                except Exception:
+                    logger.exception("TTL sweep failed")
+            if not fut.done():
+                try:
+                    fut.set_result(None)
+                except concurrent.futures.InvalidStateError:  # cancelled meanwhile
+                    pass
+
+        thread = threading.Thread(target=loop, name="ttl-sweeper", daemon=True)
+        self._sweeper = (thread, stop, fut)
+        thread.start()
+        return fut
+
+    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
+        """Stop the sweeper thread.
+
+        Args:
+            timeout: Seconds to wait for it to finish (``None`` = until it has).
+
+        Returns:
+            ``True`` if no sweeper is left running.
+        """
+        sweeper, self._sweeper = self._sweeper, None
+        if sweeper is None:
+            return True
+        thread, stop, _ = sweeper
+        stop.set()
+        if thread is not threading.current_thread():
+            thread.join(timeout)
+        return not thread.is_alive()

@@ -1,0 +1,449 @@
+"""Storage operations of the SQLite store: plain functions of a ``sqlite3`` connection.
+
+The sync store calls them under a lock; the async store ships each call to aiosqlite's
+worker thread (see ``langgraph.checkpoint.sqlite._acompat``), so both stores share this
+one implementation. Embedding happens outside: :meth:`StoreEngine.execute` reports the
+texts whose vectors it lacks (:class:`NeedVectors`) and the caller embeds them and calls
+again, so no embedding call ever runs inside a database transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langgraph.checkpoint.sqlite._policy import (
+    apply_policy,
+    begin_read,
+    begin_write,
+    commit,
+    rollback,
+)
+from langgraph.store.base import (
+    GetOp,
+    Item,
+    ListNamespacesOp,
+    Op,
+    PutOp,
+    Result,
+    SearchItem,
+    SearchOp,
+    _validate_namespace,
+)
+from langgraph.store.base._filters import compile_filter, namespace_matches
+from langgraph.store.sqlite import _sql as q
+from langgraph.store.sqlite._core import (
+    Fields,
+    cosine_scores,
+    decode_ns,
+    dumps,
+    encode_ns,
+    load_numpy,
+    pack_vector,
+    prefix_range,
+    put_texts,
+    text_digest,
+    to_item,
+    to_search_item,
+)
+
+__all__ = ["NeedVectors", "StoreEngine", "load_sqlite_vec"]
+
+_NS = tuple[str, ...]
+_Key = tuple[_NS, str]
+# (path, digest, vector or None when the stored vector is kept)
+_VecPlan = tuple[list[tuple[str, bytes, "list[float] | None"]], list[str], bool]
+
+
+class NeedVectors:
+    """Returned by :meth:`StoreEngine.execute` when texts must be embedded first.
+
+    Attributes:
+        texts: The distinct texts without a vector.
+    """
+
+    __slots__ = ("texts",)
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+
+
+def load_sqlite_vec(conn: sqlite3.Connection) -> bool:
+    """Load the ``sqlite-vec`` extension into ``conn`` if possible.
+
+    Returns:
+        ``True`` when the ``sqlite_vec`` module is importable and this Python's ``sqlite3``
+        can load extensions; ``False`` otherwise (the store then scores in Python).
+    """
+    try:
+        import sqlite_vec
+    except ImportError:
+        return False
+    enable = getattr(conn, "enable_load_extension", None)
+    if enable is None:
+        return False
+    try:
+        enable(True)
+        try:
+            sqlite_vec.load(conn)
+        finally:
+            enable(False)
+        conn.execute("SELECT vec_distance_cosine(?, ?)", (b"\0\0\x80?", b"\0\0\x80?"))
+    except (sqlite3.Error, AttributeError, OSError):
+        return False
+    return True
+
+
+class StoreEngine:
+    """Schema setup, batches, listing and TTL sweeps on one connection.
+
+    Args:
+        fields: Tokenized index fields, or ``None`` for a store without semantic search.
+        deserializer: Decodes stored JSON text into a value (default ``json.loads``).
+        use_sqlite_vec: Try to load ``sqlite-vec`` for the distance computation.
+    """
+
+    def __init__(
+        self,
+        *,
+        fields: Fields | None,
+        deserializer: Callable[[str], dict[str, Any]] | None = None,
+        use_sqlite_vec: bool = True,
+    ) -> None:
+        self.fields = fields
+        self.load: Callable[[str], dict[str, Any]] = deserializer or json.loads
+        self.is_setup = False
+        self.want_vec = use_sqlite_vec and fields is not None
+        self.use_vec = False
+        self.np = load_numpy() if fields is not None else None
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def setup(self, conn: sqlite3.Connection) -> None:
+        """Apply the connection policy and pending migrations (idempotent)."""
+        if self.is_setup:
+            return
+        apply_policy(conn)
+        number = 0
+        while number < len(q.MIGRATIONS):
+            # one transaction per migration, together with its version row; BEGIN
+            # IMMEDIATE makes concurrent setups from other processes wait their turn
+            begin_write(conn)
+            try:
+                conn.execute(q.CREATE_MIGRATIONS_TABLE)
+                number = int(conn.execute(q.CURRENT_VERSION).fetchone()[0]) + 1
+                if number <= len(q.MIGRATIONS):
+                    for statement in q.MIGRATIONS[number - 1]:
+                        conn.execute(statement)
+                    conn.execute(q.RECORD_MIGRATION, (number,))
+                commit(conn)
+            except BaseException:
+                rollback(conn)
+                raise
+        self.use_vec = self.want_vec and load_sqlite_vec(conn)
+        self.is_setup = True
+
+    # -- batch ----------------------------------------------------------------------------
+
+    def execute(
+        self,
+        conn: sqlite3.Connection,
+        ops: Sequence[Op],
+        now: float,
+        qvecs: dict[str, list[float]],
+        vecs: dict[str, list[float]],
+    ) -> list[Result] | NeedVectors:
+        """Run a batch in one transaction: all reads first, then the puts.
+
+        Args:
+            conn: The connection.
+            ops: The operations.
+            now: Current time (epoch seconds).
+            qvecs: Query embeddings by query text.
+            vecs: Document embeddings by text.
+
+        Returns:
+            The results in op order, or :class:`NeedVectors` (nothing was changed).
+
+        Raises:
+            ValueError: Unknown op type or invalid filter.
+            InvalidNamespaceError: A put to an invalid namespace.
+        """
+        self.setup(conn)
+        puts: dict[_Key, PutOp] = {}
+        for op in ops:
+            if isinstance(op, PutOp):
+                if op.value is not None:
+                    _validate_namespace(op.namespace)
+                puts[(tuple(op.namespace), op.key)] = op
+            elif not isinstance(op, (GetOp, SearchOp, ListNamespacesOp)):
+                raise ValueError(f"Unknown store operation type: {type(op).__name__}")
+        # A read-only batch runs in a read snapshot; the TTL refresh of what it returned
+        # (if any) is a separate short write, so plain reads never take the write lock.
+        (begin_write if puts else begin_read)(conn)
+        try:
+            plans: dict[_Key, _VecPlan] = {}
+            if puts and self.fields is not None:
+                missing = self._plan_vectors(conn, puts, vecs, plans)
+                if missing:
+                    rollback(conn)
+                    return NeedVectors(missing)
+            results: list[Result] = []
+            refresh: list[tuple[float, str, str, float]] = []
+            for op in ops:
+                if isinstance(op, GetOp):
+                    results.append(self._get(conn, op, now, refresh))
+                elif isinstance(op, SearchOp):
+                    results.append(self._search(conn, op, now, qvecs, refresh))
+                elif isinstance(op, ListNamespacesOp):
+                    results.append(self._list_namespaces(conn, op, now))
+                else:
+                    results.append(None)
+            if refresh and puts:
+                conn.executemany(q.REFRESH_TTL, refresh)
+            for (ns, key), op in puts.items():
+                self._put(conn, ns, key, op, now, plans.get((ns, key)))
+            commit(conn)
+            if refresh and not puts:
+                begin_write(conn)
+                conn.executemany(q.REFRESH_TTL, refresh)
+                commit(conn)
+        except BaseException:
+            rollback(conn)
+            raise
+        return results
+
+    def _get(
+        self, conn: sqlite3.Connection, op: GetOp, now: float, refresh: list[Any]
+    ) -> Item | None:
+        text = encode_ns(op.namespace)
+        if text is None:
+            return None
+        row = conn.execute(q.GET_ITEM, (text, op.key, now)).fetchone()
+        if row is None:
+            return None
+        if op.refresh_ttl and row[3] is not None:
+            refresh.append((now, text, op.key, now))
+        return to_item(tuple(op.namespace), op.key, row[0], row[1], row[2], self.load)
+
+    def _scope(self, prefix: Sequence[str]) -> tuple[bool, tuple[str, str] | None]:
+        if encode_ns(prefix) is None:
+            return False, None
+        return True, prefix_range(prefix)
+
+    def _search(
+        self,
+        conn: sqlite3.Connection,
+        op: SearchOp,
+        now: float,
+        qvecs: dict[str, list[float]],
+        refresh: list[Any],
+    ) -> list[SearchItem]:
+        pred = compile_filter(op.filter)
+        limit, offset = max(op.limit, 0), max(op.offset, 0)
+        possible, rng = self._scope(op.namespace_prefix)
+        if not possible or not limit:
+            return []
+        out: list[SearchItem] = []
+        rank = 0
+        if op.query and self.fields is not None and op.query in qvecs:
+            for row, score in self._ranked(conn, qvecs[op.query], now, rng):
+                item = to_item(decode_ns(row[0]), row[1], row[2], row[3], row[4], self.load)
+                if pred is not None and not pred(item.value):
+                    continue
+                rank += 1
+                if rank > offset:
+                    out.append(to_search_item(item, score))
+                    if op.refresh_ttl and row[5] is not None:
+                        refresh.append((now, row[0], row[1], now))
+                    if len(out) >= limit:
+                        return out
+            # items without vectors (index=False, no text at the fields) come last
+            sql = q.UNINDEXED_ALL if rng is None else q.UNINDEXED_PREFIX
+        else:
+            sql = q.SEARCH_ALL if rng is None else q.SEARCH_PREFIX
+        params: tuple[Any, ...] = (now,) if rng is None else (rng[0], rng[1], now)
+        cur = conn.execute(sql, params)
+        try:
+            for row in cur:
+                value = self.load(row[2])
+                if pred is not None and not pred(value):
+                    continue
+                rank += 1
+                if rank <= offset:
+                    continue
+                item = to_item(decode_ns(row[0]), row[1], row[2], row[3], row[4], self.load)
+                out.append(to_search_item(item, None))
+                if op.refresh_ttl and row[5] is not None:
+                    refresh.append((now, row[0], row[1], now))
+                if len(out) >= limit:
+                    break
+        finally:
+            cur.close()
+        return out
+
+    def _ranked(
+        self,
+        conn: sqlite3.Connection,
+        query: list[float],
+        now: float,
+        rng: tuple[str, str] | None,
+    ) -> list[tuple[Any, float]]:
+        """Items with vectors in scope, best (max over an item's vectors) score first."""
+        scope: tuple[Any, ...] = () if rng is None else rng
+        if self.use_vec:
+            sql = q.VEC_EXT_ALL if rng is None else q.VEC_EXT_PREFIX
+            rows = conn.execute(sql, (pack_vector(query), now, *scope)).fetchall()
+            scores = [float(r[6]) if r[6] is not None else 0.0 for r in rows]
+        else:
+            sql = q.VECTORS_ALL if rng is None else q.VECTORS_PREFIX
+            rows = conn.execute(sql, (now, *scope)).fetchall()
+            scores = cosine_scores(query, [r[6] for r in rows], self.np)
+        best: dict[tuple[str, str], tuple[Any, float]] = {}
+        for row, score in zip(rows, scores, strict=True):
+            k = (row[0], row[1])
+            prev = best.get(k)
+            if prev is None or score > prev[1]:
+                best[k] = (row, score)
+        return sorted(best.values(), key=lambda rs: -rs[1])
+
+    def _list_namespaces(
+        self, conn: sqlite3.Connection, op: ListNamespacesOp, now: float
+    ) -> list[_NS]:
+        conds = op.match_conditions or ()
+        lead: tuple[str, ...] = ()
+        for cond in conds:
+            if cond.match_type == "prefix":
+                labels: list[str] = []
+                for label in cond.path:
+                    if label == "*":
+                        break
+                    labels.append(label)
+                if len(labels) > len(lead):
+                    lead = tuple(labels)
+        possible, rng = self._scope(lead)
+        if not possible:
+            return []
+        if rng is None:
+            cur = conn.execute(q.NAMESPACES_ALL, (now,))
+        else:
+            cur = conn.execute(q.NAMESPACES_PREFIX, (rng[0], rng[1], now))
+        found: set[_NS] = set()
+        for (text,) in cur:
+            ns = decode_ns(text)
+            if all(namespace_matches(ns, c.match_type, c.path) for c in conds):
+                found.add(ns[: op.max_depth] if op.max_depth is not None else ns)
+        return sorted(found)[op.offset : op.offset + op.limit]
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def _plan_vectors(
+        self,
+        conn: sqlite3.Connection,
+        puts: dict[_Key, PutOp],
+        vecs: dict[str, list[float]],
+        plans: dict[_Key, _VecPlan],
+    ) -> list[str]:
+        """Decide per put which vectors to write, keep and drop; return missing texts."""
+        assert self.fields is not None
+        missing: dict[str, None] = {}
+        for (ns, key), op in puts.items():
+            if op.value is None:
+                continue
+            if op.index is False:
+                plans[(ns, key)] = ([], [], True)
+                continue
+            text_ns = encode_ns(ns)
+            existing = dict(conn.execute(q.ITEM_DIGESTS, (text_ns, key)).fetchall())
+            entries: list[tuple[str, bytes, list[float] | None]] = []
+            produced: set[str] = set()
+            for path, text in put_texts(op.value, op.index, self.fields):
+                produced.add(path)
+                digest = text_digest(text)
+                if existing.get(path) == digest:
+                    entries.append((path, digest, None))
+                elif text in vecs:
+                    entries.append((path, digest, vecs[text]))
+                else:
+                    missing[text] = None
+            stale = [p for p in existing if p not in produced]
+            plans[(ns, key)] = (entries, stale, False)
+        return list(missing)
+
+    def _put(
+        self,
+        conn: sqlite3.Connection,
+        ns: _NS,
+        key: str,
+        op: PutOp,
+        now: float,
+        plan: _VecPlan | None,
+    ) -> None:
+        text = encode_ns(ns)
+        if text is None:
+            return  # a delete in a namespace that cannot exist
+        if op.value is None:
+            conn.execute(q.DELETE_ITEM, (text, key))
+            conn.execute(q.DELETE_ITEM_VECTORS, (text, key))
+            return
+        ttl = None if op.ttl is None else float(op.ttl)
+        expires = None if ttl is None else now + ttl * 60.0
+        conn.execute(q.UPSERT_ITEM, (text, key, dumps(op.value), now, now, expires, ttl))
+        if plan is None:
+            return
+        entries, stale, drop_all = plan
+        if drop_all:
+            conn.execute(q.DELETE_ITEM_VECTORS, (text, key))
+            return
+        for path, digest, vector in entries:
+            if vector is not None:
+                conn.execute(q.UPSERT_VECTOR, (text, key, path, digest, pack_vector(vector)))
+        for path in stale:
+            conn.execute(q.DELETE_VECTOR, (text, key, path))
+
+    # -- list / TTL ---------------------------------------------------------------------
+
+    def list_items(
+        self,
+        conn: sqlite3.Connection,
+        namespace: Sequence[str],
+        limit: int | None,
+        offset: int,
+        refresh: bool,
+        now: float,
+    ) -> list[Item]:
+        """Items of exactly one namespace, in insertion order."""
+        self.setup(conn)
+        text = encode_ns(namespace)
+        if text is None:
+            return []
+        (begin_write if refresh else begin_read)(conn)
+        try:
+            rows = conn.execute(q.LIST_ONE, (text, now)).fetchall()
+            end = None if limit is None else offset + max(limit, 0)
+            page = rows[max(offset, 0) : end]
+            if refresh:
+                todo = [(now, text, r[1], now) for r in page if r[5] is not None]
+                if todo:
+                    conn.executemany(q.REFRESH_TTL, todo)
+            commit(conn)
+        except BaseException:
+            rollback(conn)
+            raise
+        ns = tuple(namespace)
+        return [to_item(ns, r[1], r[2], r[3], r[4], self.load) for r in page]
+
+    def sweep(self, conn: sqlite3.Connection, now: float) -> int:
+        """Delete expired items (and their vectors); return how many items were removed."""
+        self.setup(conn)
+        begin_write(conn)
+        try:
+            conn.execute(q.SWEEP_VECTORS, (now,))
+            removed = conn.execute(q.SWEEP_ITEMS, (now,)).rowcount
+            commit(conn)
+        except BaseException:
+            rollback(conn)
+            raise
+        return int(removed)

@@ -1,0 +1,258 @@
+"""Async SQLite store on an ``aiosqlite`` connection.
+
+Example:
+    >>> import asyncio
+    >>> from langgraph.store.sqlite.aio import AsyncSqliteStore
+    >>> async def main():
+    ...     async with AsyncSqliteStore.from_conn_string(":memory:") as store:
+    ...         await store.aput(("docs",), "a", {"n": 1})
+    ...         return (await store.aget(("docs",), "a")).value
+    >>> asyncio.run(main())
+    {'n': 1}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+import logging
+import warnings
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+from langgraph.checkpoint.sqlite._acompat import AsyncRunner
+from langgraph.store.base import IndexConfig, Item, Op, Result, TTLConfig
+from langgraph.store.base.batch import AsyncBatchedBaseStore
+from langgraph.store.sqlite import sweep_interval_seconds
+from langgraph.store.sqlite._core import check_count, index_setup, query_texts, utcnow
+from langgraph.store.sqlite._engine import NeedVectors, StoreEngine
+
+__all__ = ["AsyncSqliteStore"]
+
+_List = builtins.list
+_MAX_ROUNDS = 4
+logger = logging.getLogger(__name__)
+
+
+class AsyncSqliteStore(AsyncBatchedBaseStore):
+    """Store on an ``aiosqlite`` connection; concurrent calls are batched per loop tick.
+
+    Must be created inside a running event loop. Each batch is one call on aiosqlite's
+    worker thread (one transaction). Sync methods work from other threads and raise
+    :class:`asyncio.InvalidStateError` on the loop's own thread.
+
+    Args:
+        conn: The aiosqlite connection (started or not).
+        deserializer: Decodes the stored JSON text of a value (default ``json.loads``).
+        index: Semantic search config (``dims``, ``embed``, ``fields``).
+        ttl: TTL config (``default_ttl``, ``refresh_on_read``, ``sweep_interval_minutes``).
+    """
+
+    supports_ttl = True
+
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        deserializer: Callable[[str], dict[str, Any]] | None = None,
+        index: IndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+    ) -> None:
+        super().__init__()
+        self.conn = conn
+        self.index_config, self.embeddings, fields = index_setup(index)
+        self.ttl_config = ttl
+        self._runner = AsyncRunner(conn)
+        self._engine = StoreEngine(fields=fields, deserializer=deserializer)
+        self._now: Callable[[], datetime] = utcnow
+        self._owns_conn = False
+        self._closed = False
+        self._sweeper: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_conn_string(
+        cls,
+        conn_string: str,
+        *,
+        index: IndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+    ) -> AsyncSqliteStore:
+        """Return a store owning a new aiosqlite connection to ``conn_string``.
+
+        Use it as ``async with AsyncSqliteStore.from_conn_string("x.db") as store:``
+        (closed on exit) or directly (connects on first use; ``await store.aclose()``).
+        """
+        store = cls(aiosqlite.connect(conn_string), index=index, ttl=ttl)
+        store._owns_conn = True
+        return store
+
+    async def __aenter__(self) -> AsyncSqliteStore:
+        await self.setup()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the sweeper and close the connection if this store opened it."""
+        await self.stop_ttl_sweeper()
+        if self._owns_conn and not self._closed:
+            self._closed = True
+            await self._runner.close()
+
+    def __del__(self) -> None:
+        super().__del__()
+        task = getattr(self, "_sweeper", None)
+        if task is not None and not task.done():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(task.cancel)
+        conn = getattr(self, "conn", None)
+        if (
+            getattr(self, "_owns_conn", False)
+            and not getattr(self, "_closed", True)
+            and getattr(conn, "_connection", None) is not None
+        ):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    conn.stop()  # type: ignore[union-attr]
+                except Exception:  # noqa: BLE001 - interpreter shutdown
+                    pass
+
+    async def setup(self) -> None:
+        """Create or upgrade the schema (runs on first use; idempotent)."""
+        await self._runner.run(self._engine.setup)
+
+    def _ts(self) -> float:
+        return self._now().timestamp()
+
+    async def abatch(self, ops: Iterable[Op]) -> _List[Result]:
+        """Execute operations in one transaction; reads see the state before the puts."""
+        ops = _List(ops)
+        qvecs: dict[str, _List[float]] = {}
+        emb = self.embeddings
+        if emb is not None:
+            texts = query_texts(ops)
+            got = await asyncio.gather(*(emb.aembed_query(t) for t in texts))
+            qvecs = dict(zip(texts, got, strict=True))
+        vecs: dict[str, _List[float]] = {}
+        for _ in range(_MAX_ROUNDS):
+            res = await self._runner.run(self._engine.execute, ops, self._ts(), qvecs, vecs)
+            if not isinstance(res, NeedVectors):
+                return res
+            assert emb is not None
+            vecs.update(check_count(res.texts, await emb.aembed_documents(res.texts)))
+        raise RuntimeError("texts kept changing while embedding them; giving up")
+
+    async def alist(
+        self,
+        namespace: tuple[str, ...],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        refresh_ttl: bool | None = None,
+    ) -> _List[Item]:
+        """Items of exactly one namespace (not sub-namespaces), in insertion order.
+
+        Args:
+            namespace: The namespace.
+            limit: Maximum number of items (``None`` = all).
+            offset: Items to skip.
+            refresh_ttl: Renew the TTL of the returned items (default per ``ttl`` config).
+        """
+        refresh = self._refresh(refresh_ttl)
+        return await self._runner.run(
+            self._engine.list_items, tuple(namespace), limit, offset, refresh, self._ts()
+        )
+
+    def list(
+        self,
+        namespace: tuple[str, ...],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        refresh_ttl: bool | None = None,
+    ) -> _List[Item]:
+        """Sync :meth:`alist` (from another thread than the event loop's)."""
+        self._check_thread("list")
+        coro = self.alist(namespace, limit=limit, offset=offset, refresh_ttl=refresh_ttl)
+        return self._block("list", coro)  # type: ignore[no-any-return]
+
+    # -- TTL --------------------------------------------------------------------------
+
+    async def asweep_ttl(self) -> int:
+        """Delete expired items now; return how many were removed."""
+        return await self._runner.run(self._engine.sweep, self._ts())
+
+    def sweep_ttl(self) -> int:
+        """Sync :meth:`asweep_ttl` (from another thread than the event loop's)."""
+        self._check_thread("sweep_ttl")
+        return self._block("sweep_ttl", self.asweep_ttl())  # type: ignore[no-any-return]
+
+    async def start_ttl_sweeper(
+        self, sweep_interval_minutes: float | None = None
+    ) -> asyncio.Task[None]:
+        """Start a task named ``ttl_sweeper`` that calls :meth:`asweep_ttl` periodically.
+
+        Args:
+            sweep_interval_minutes: Period; default ``ttl_config["sweep_interval_minutes"]``
+                or 5. The first sweep happens after one period.
+
+        Returns:
+            The task (the running one if already started; an already finished task when
+            there is no ``ttl`` config).
+        """
+        if self._sweeper is not None and not self._sweeper.done():
+            return self._sweeper
+        if not self.ttl_config:
+
+            async def nothing() -> None:
+                return None
+
+            task = asyncio.create_task(nothing(), name="ttl_sweeper")
+            await asyncio.sleep(0)
+            return task
+        period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
+
+        async def run() -> None:
+            while True:
+                await asyncio.sleep(period)
+                try:
+                    removed = await self.asweep_ttl()
+                    logger.debug("TTL sweeper removed %d items", removed)
+                except Exception:
+                    logger.exception("TTL sweep failed")
+
+        self._sweeper = asyncio.create_task(run(), name="ttl_sweeper")
+        return self._sweeper
+
+    async def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
+        """Stop the sweeper task.
+
+        Args:
+            timeout: Seconds to wait for it to finish.
+
+        Returns:
+            ``True`` if no sweeper is left running.
+        """
+        task, self._sweeper = self._sweeper, None
+        if task is None or task.done():
+            return True
+        task.cancel()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+        except asyncio.CancelledError:
+            pass
+        except asyncio.TimeoutError:
+            return False
+        return task.done()
