@@ -196,7 +196,8 @@ def copy_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
     copied["channel_values"] = checkpoint["channel_values"].copy()
     copied["channel_versions"] = checkpoint["channel_versions"].copy()
     copied["versions_seen"] = {k: v.copy() for k, v in checkpoint["versions_seen"].items()}
-    copied["pending_sends"] = list(checkpoint.get("pending_sends", []))  # type: ignore[typeddict-item]
+    pending_sends: Any = copied.get("pending_sends", [])
+    copied["pending_sends"] = list(pending_sends)
     copied["updated_channels"] = checkpoint.get("updated_channels")
     return copied  # type: ignore[return-value]
 
@@ -456,7 +457,7 @@ class BaseCheckpointSaver(Generic[V]):
                 f"{type(self).__name__}.get_next_version cannot increment a string "
                 "version; override it"
             )
-        return current + 1  # type: ignore[return-value]
+        return current + 1
 
     def with_allowlist(
         self, extra_allowlist: Collection[tuple[str, ...]]

@@ -84,9 +84,10 @@ class InMemorySaver(
         super().__init__(serde=serde)
         self.stack = ExitStack()
         if factory is not defaultdict:
-            self.storage = self.stack.enter_context(factory(lambda: defaultdict(dict)))  # type: ignore[call-arg]
-            self.writes = self.stack.enter_context(factory(dict))  # type: ignore[call-arg]
-            self.blobs = self.stack.enter_context(factory())  # type: ignore[call-arg]
+            make: Any = factory
+            self.storage = self.stack.enter_context(make(lambda: defaultdict(dict)))
+            self.writes = self.stack.enter_context(make(dict))
+            self.blobs = self.stack.enter_context(make())
         else:
             self.storage = defaultdict(lambda: defaultdict(dict))
             self.writes = defaultdict(dict)
@@ -270,9 +271,9 @@ class InMemorySaver(
                 blob = _EMPTY
             new_blobs.append((key, blob))
         for channel, value in values.items():
-            version = versions.get(channel)
-            if version is not None and channel not in new_versions:
-                key = (thread_id, ns, channel, version)
+            current = versions.get(channel)
+            if current is not None and channel not in new_versions:
+                key = (thread_id, ns, channel, current)
                 if key not in blobs:
                     new_blobs.append(
                         (key, dumps_in_context(serde, value, where, f"channel {channel!r}"))
