@@ -6,9 +6,19 @@ directly under its lock; the async saver runs them on aiosqlite's worker thread 
 hop per saver call). Encoding rules live in :mod:`langgraph.checkpoint.base._codec`.
 
 Caches (bounded by ``cache_bytes``): thread name -> id (thread rows are never deleted),
-element bytes by hash and blob bytes by key (both immutable once written), and the row
-id of recently written checkpoints. Every delete bumps ``lg_state.generation`` in its
-transaction; a connection that sees a new generation drops its caches.
+element bytes by hash and blob bytes by key (both immutable once written), the row id of
+recently written checkpoints, the newest list seen per channel (joined element bytes)
+and, when its elements are dicts of immutable scalars, those elements decoded once as
+templates: a read returns ``dict.copy()`` of them (fresh, independent objects equal to a
+decode). Every delete bumps ``lg_state.generation`` in its transaction; a connection
+that sees a new generation drops its caches. Pure functions of immutable bytes (decoded
+body plans, id texts) are cached by count, never invalidated.
+
+Reads: ``get_tuple`` first tries one autocommit statement (checkpoint row, generation
+and writes: its own consistent snapshot) resolved from the caches alone; on any cache
+miss it redoes the read inside a ``BEGIN`` snapshot with lookups. ``list`` pages take
+two statements (rows, then all their writes; value lookups only on cache misses)
+inside one read transaction.
 """
 
 from __future__ import annotations
@@ -381,13 +391,13 @@ class Engine:
         tid: int,
         ns: str,
         plan: codec.BodyPlan,
-        decoded: dict[bytes, list[Any]] | None = None,
+        decoded: dict[str, list[Any]] | None = None,
     ) -> tuple[dict[Any, bytes], dict[bytes, bytes], dict[bytes, bytes]]:
         """Blob bytes, element bytes and ready list values a parsed body needs.
 
         With ``conn=None`` only the caches are used (:class:`_CacheMiss` otherwise).
         With ``decoded``, lists served from decoded templates (see :meth:`_copies`) are
-        put there (already decoded, fresh objects) instead of in the ready values.
+        put there by channel (already decoded, fresh objects) instead of in ``ready``.
         """
         blobs: dict[Any, bytes] = {}
         bcache = self._blobs
@@ -415,7 +425,7 @@ class Engine:
                     if decoded is not None:
                         copies = self._copies(memo_key, mraw, payload, ends, n)
                         if copies is not None:
-                            decoded[raw] = copies
+                            decoded[ch] = copies
                             continue
                     part = payload if n == len(ends) else payload[: ends[n - 1]] if n else b""
                     ready[raw] = codec.msgpack_list(n, part)
@@ -433,7 +443,7 @@ class Engine:
                         if decoded is not None:
                             copies = self._copies(memo_key, raw, payload, ends, len(ends))
                             if copies is not None:
-                                decoded[raw] = copies
+                                decoded[ch] = copies
                                 continue
                         ready[raw] = codec.msgpack_list(len(ends), payload)
                         continue
@@ -524,8 +534,10 @@ class Engine:
         blobs: Mapping[Any, bytes],
         elements: Mapping[bytes, bytes],
         ready: Mapping[bytes, bytes],
-        writes: Iterable[Sequence[Any]],
+        writes: Sequence[Sequence[Any]],
         metadata: dict[str, Any] | None = None,
+        *,
+        decoded: Mapping[str, list[Any]] | None = None,
     ) -> CheckpointTuple:
         loads = self.serde.loads_typed
         ids = self._ids
@@ -533,7 +545,7 @@ class Engine:
         if cid is None:
             cid = self._id_text(row[1])
         checkpoint, pending = codec.build_checkpoint(
-            plan, cid, blobs, elements, loads, ready, writes, self._id
+            plan, cid, blobs, elements, loads, ready, writes, self._id, decoded
         )
         parent = row[2]
         return CheckpointTuple(
@@ -600,8 +612,11 @@ class Engine:
                 self._generation = row[5]
             writes = conn.execute(q.GET_WRITES, (row[0],)).fetchall()
             plan = self._plan(row[3])
-            blobs, elements, ready = self._resolve(conn, tid, ns, plan)
-            return self._build(thread_id, ns, row, plan, blobs, elements, ready, writes)
+            decoded: dict[str, list[Any]] = {}
+            blobs, elements, ready = self._resolve(conn, tid, ns, plan, decoded)
+            return self._build(
+                thread_id, ns, row, plan, blobs, elements, ready, writes, decoded=decoded
+            )
 
         return self._read(conn, "get_tuple", work)
 
@@ -622,8 +637,11 @@ class Engine:
             self._generation = row[5]
             raise _CacheMiss
         plan = self._plan(row[3])
-        blobs, elements, ready = self._resolve(None, tid, ns, plan)
-        return self._build(thread_id, ns, row, plan, blobs, elements, ready, rows[1:])
+        decoded: dict[str, list[Any]] = {}
+        blobs, elements, ready = self._resolve(None, tid, ns, plan, decoded)
+        return self._build(
+            thread_id, ns, row, plan, blobs, elements, ready, rows[1:], decoded=decoded
+        )
 
     def list_page(
         self, conn: Conn, plan: codec.ListPlan, after: _ListCursor | None, size: int
@@ -676,7 +694,8 @@ class Engine:
             out = []
             for row, meta in kept:
                 bplan = self._plan(row[6])
-                blobs, elements, ready = self._resolve(conn, row[1], row[3], bplan)
+                decoded: dict[str, list[Any]] = {}
+                blobs, elements, ready = self._resolve(conn, row[1], row[3], bplan, decoded)
                 out.append(
                     self._build(
                         row[2],
@@ -688,6 +707,7 @@ class Engine:
                         ready,
                         writes.get(row[0], ()),
                         meta,
+                        decoded=decoded,
                     )
                 )
             return out, cursor

@@ -12,7 +12,8 @@
   transaction never fails half-way on a lock upgrade; every saver call is one
   transaction (all of it or nothing).
 * Reads run inside a (deferred) ``BEGIN`` ... ``COMMIT`` so that a call reading several
-  tables sees one snapshot.
+  tables sees one snapshot; a read answered by a single statement (``get_tuple`` with
+  warm caches) skips it, since one statement is already a consistent snapshot.
 * The saver manages its own transactions and works with a connection opened with default
   settings (``isolation_level=""``); for use from several OS threads open it with
   ``check_same_thread=False`` - the saver serializes calls with a lock.

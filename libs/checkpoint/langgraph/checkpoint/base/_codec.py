@@ -85,6 +85,9 @@ __all__ = [
     "EncodedCheckpoint",
     "FilterCondition",
     "ListPlan",
+    "BodyPlan",
+    "plan_body",
+    "build_checkpoint",
     "blob_keys",
     "body_channels",
     "body_lists",
@@ -284,6 +287,7 @@ class EncodedCheckpoint:
 
 
 _SCALARS = (str, int, float, bool, type(None))
+_IMMUTABLE = frozenset((str, int, float, bool, bytes, type(None)))
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -626,6 +630,176 @@ def decode_checkpoint(
     if parts[10] is not None:
         checkpoint.update(loads(unpack_typed(parts[10])))
     return checkpoint
+
+
+@dataclass(slots=True)
+class BodyPlan:
+    """A parsed body with everything but the values decoded (see :func:`plan_body`).
+
+    Immutable in use: :func:`build_checkpoint` copies the mutable parts, so one plan can
+    be cached (keyed by the body bytes) and reused.
+    """
+
+    v: Any
+    ts: Any
+    channel_versions: dict[str, Any]
+    versions_seen: dict[str, dict[str, Any]]
+    updated_channels: Any
+    inline: list[tuple[str, bytes]]
+    blob_keys: list[BlobKey]
+    lists: list[tuple[str, bytes]]
+    extras: bytes | None
+    scalars: Any = None
+    """Decoded inline values, filled by the first :func:`build_checkpoint`: a tuple when
+    every one is an immutable scalar (then shared by later builds), False otherwise."""
+
+
+def plan_body(body: bytes | list[Any]) -> BodyPlan:
+    """Decode the value-independent part of a body once (additive fast path of
+    :func:`decode_checkpoint`; same result through :func:`build_checkpoint`)."""
+    parts = parse_body(body)
+    table = [_dec_version(v) for v in parts[3]]
+    cv = parts[4]
+    names = cv[0::2]
+    channel_versions = {cv[i]: table[cv[i + 1]] for i in range(0, len(cv), 2)}
+    versions_seen = {
+        node: {
+            (names[flat[i]] if isinstance(flat[i], int) else flat[i]): table[flat[i + 1]]
+            for i in range(0, len(flat), 2)
+        }
+        for node, flat in parts[5].items()
+    }
+    inline = parts[7]
+    list_refs = parts[9]
+    updated = parts[6]
+    return BodyPlan(
+        parts[1],
+        _dec_ts(parts[2]),
+        channel_versions,
+        versions_seen,
+        (
+            tuple(names[u] if isinstance(u, int) else u for u in updated)
+            if isinstance(updated, list)
+            else updated
+        ),
+        [
+            (names[inline[i]] if isinstance(inline[i], int) else inline[i], inline[i + 1])
+            for i in range(0, len(inline), 2)
+        ],
+        blob_keys(parts) if parts[8] else [],
+        [
+            (
+                names[list_refs[i]] if isinstance(list_refs[i], int) else list_refs[i],
+                list_refs[i + 1],
+            )
+            for i in range(0, len(list_refs), 2)
+        ],
+        parts[10],
+    )
+
+
+def build_checkpoint(
+    plan: BodyPlan,
+    checkpoint_id: str,
+    blobs: Mapping[BlobKey, bytes],
+    elements: Mapping[bytes, bytes],
+    loads: Loads,
+    lists: Mapping[bytes, bytes] | None = None,
+    writes: Sequence[Sequence[Any]] = (),
+    task_id: Callable[[Any], str] = id_from_key,
+    decoded: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[tuple[str, str, Any]]]:
+    """:func:`decode_checkpoint` from a :class:`BodyPlan`, decoding the checkpoint's
+    values and its ``(task_key, channel, value)`` write rows (as :func:`decode_writes`;
+    ``task_id`` turns a stored task key into its id) with one serializer call for all
+    the plain msgpack values. ``decoded`` may map a list channel to its value, already
+    decoded (a fresh object the result takes ownership of). Returns
+    ``(checkpoint, pending_writes)``."""
+    chunks: list[bytes] = []  # msgpack payloads of the plain values, in order
+    plain: list[int] = []  # their positions in results
+    scalars = plan.scalars
+    chans: list[str] = [ch for ch, _ in plan.inline]
+    if type(scalars) is tuple:
+        results: list[Any] = list(scalars)
+    else:
+        results = []
+        for _, p in plan.inline:
+            if p[0] == 1:
+                plain.append(len(results))
+                chunks.append(p[1:])
+                results.append(None)
+            else:
+                results.append(loads(unpack_typed(p)))
+    for key in plan.blob_keys:
+        data = blobs.get(key)
+        if data is not None:
+            chans.append(key[0])
+            if data[0] == 1:
+                plain.append(len(results))
+                chunks.append(data[1:])
+                results.append(None)
+            else:
+                results.append(loads(unpack_typed(data)))
+    for ch, raw in plan.lists:
+        chans.append(ch)
+        if decoded:
+            value = decoded.get(ch)
+            if value is not None:
+                results.append(value)
+                continue
+        ready = lists.get(raw) if lists else None
+        if ready is None:
+            try:
+                elems = [elements[raw[j : j + HASH_SIZE]] for j in range(0, len(raw), HASH_SIZE)]
+            except KeyError as exc:
+                raise DeserializationError(
+                    f"checkpoint {checkpoint_id!r}: channel {ch!r} refers to a missing list "
+                    "element (storage damaged)"
+                ) from exc
+            if not all(p[0] == 1 for p in elems):
+                results.append(_decode_list(elems, loads))
+                continue
+            ready = _array_header(len(elems)) + b"".join([p[1:] for p in elems])
+        plain.append(len(results))
+        chunks.append(ready)
+        results.append(None)
+    n = len(results)
+    for w in writes:
+        data = w[2]
+        if data[0] == 1:
+            plain.append(len(results))
+            chunks.append(data[1:])
+            results.append(None)
+        else:
+            results.append(loads(unpack_typed(data)))
+    if len(plain) == 1:
+        results[plain[0]] = loads(("msgpack", chunks[0]))
+    elif plain:
+        decoded = loads(("msgpack", _array_header(len(chunks)) + b"".join(chunks)))
+        if type(decoded) is list and len(decoded) == len(plain):
+            for i, v in zip(plain, decoded, strict=True):
+                results[i] = v
+        else:  # pragma: no cover - a serializer that post-processes lists
+            for i, c in zip(plain, chunks, strict=True):
+                results[i] = loads(("msgpack", c))
+    if scalars is None:
+        head = results[: len(plan.inline)]
+        plan.scalars = tuple(head) if all(type(v) in _IMMUTABLE for v in head) else False
+    values = dict(zip(chans, results, strict=False))
+    updated = plan.updated_channels
+    checkpoint: dict[str, Any] = {
+        "v": plan.v,
+        "id": checkpoint_id,
+        "ts": plan.ts,
+        "channel_values": values,
+        "channel_versions": plan.channel_versions.copy(),
+        "versions_seen": {k: v.copy() for k, v in plan.versions_seen.items()},
+        "updated_channels": list(updated) if isinstance(updated, tuple) else updated,
+    }
+    if plan.extras is not None:
+        checkpoint.update(loads(unpack_typed(plan.extras)))
+    pending = [(task_id(w[0]), w[1], v) for w, v in zip(writes, results[n:], strict=True)]
+    return checkpoint, pending
 
 
 # ----------------------------------------------------------------------------- writes
