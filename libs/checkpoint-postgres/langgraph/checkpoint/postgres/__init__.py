@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from psycopg import Connection, Pipeline
@@ -20,6 +20,7 @@ from langgraph.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
+    DeltaChannelHistory,
     RunnableConfig,
     SerializerProtocol,
 )
@@ -183,6 +184,15 @@ class PostgresSaver(_SyncCore):
     ) -> None:
         """Async :meth:`prune` (runs in the default executor)."""
         await self._in_thread(self.prune, thread_ids, strategy=strategy, keep=keep)
+
+    async def aget_delta_channel_history(
+        self, *, config: RunnableConfig, channels: Sequence[str]
+    ) -> Mapping[str, DeltaChannelHistory]:
+        """Async :meth:`get_delta_channel_history` (runs in the default executor)."""
+        result: Mapping[str, DeltaChannelHistory] = await self._in_thread(
+            self.get_delta_channel_history, config=config, channels=channels
+        )
+        return result
 
 
 def __getattr__(name: str) -> Any:

@@ -6,12 +6,11 @@ the generator.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from psycopg.rows import tuple_row
 
 from langgraph.checkpoint.base import (
@@ -19,6 +18,7 @@ from langgraph.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
+    DeltaChannelHistory,
     RunnableConfig,
     SerializerProtocol,
 )
@@ -31,8 +31,8 @@ from langgraph.checkpoint.postgres._acompat import (
     APool,
     acontextmanager,
 )
-from langgraph.checkpoint.postgres._sql import MIGRATIONS
-from langgraph.checkpoint.postgres.base import BasePostgresSaver
+from langgraph.checkpoint.postgres._sql import MIGRATIONS, Query
+from langgraph.checkpoint.postgres.base import BasePostgresSaver, _k
 
 __all__ = ["_AsyncCore"]
 
@@ -117,7 +117,12 @@ class _AsyncCore(BasePostgresSaver):
             await self.pipe.sync()
 
     async def _afetch(
-        self, stmt: sql.Composable, params: dict[str, Any], *, tx: bool = False
+        self,
+        stmt: Query,
+        params: dict[str, Any],
+        *,
+        tx: bool = False,
+        rows: bool = True,
     ) -> list[tuple[Any, ...]]:
         """Run one statement and return its rows.
 
@@ -129,9 +134,7 @@ class _AsyncCore(BasePostgresSaver):
             try:
                 async with self._acursor(tx) as cur:
                     await cur.execute(stmt, params, prepare=self.prepare)
-                    if cur.pgresult is not None and cur.description is not None:
-                        return await cur.fetchall()
-                    return []
+                    return await cur.fetchall() if rows else []
             except psycopg.OperationalError:
                 if attempt + 1 >= attempts:
                     raise
@@ -241,8 +244,20 @@ class _AsyncCore(BasePostgresSaver):
                 return
             last = page[-1].config["configurable"]
             params["cursor_id"] = last["checkpoint_id"]
-            params["cursor_thread"] = last["thread_id"]
-            params["cursor_ns"] = last["checkpoint_ns"]
+            params["cursor_thread"] = _k(last["thread_id"])
+            params["cursor_ns"] = _k(last["checkpoint_ns"])
+
+    async def aget_delta_channel_history(
+        self, *, config: RunnableConfig, channels: Sequence[str]
+    ) -> Mapping[str, DeltaChannelHistory]:
+        """Writes of ``channels`` along the ancestry of a checkpoint (beta).
+
+        Walks ``parent_config`` links, one statement per ancestor, until every channel
+        has found its seed value.
+        """
+        return await BasePostgresSaver.aget_delta_channel_history(
+            self, config=config, channels=channels
+        )
 
     # ------------------------------------------------------------------ writes
 
@@ -273,9 +288,11 @@ class _AsyncCore(BasePostgresSaver):
 
     async def adelete_thread(self, thread_id: str) -> None:
         """Delete every checkpoint, value and write of a thread, in all namespaces."""
-        await self._afetch(self._stmts.delete_thread, {"thread_id": str(thread_id)}, tx=True)
+        await self._afetch(
+            self._stmts.delete_thread, {"thread_id": _k(str(thread_id))}, tx=True, rows=False
+        )
 
-    async def _agc(self, cur: ACursor[Any], threads: list[str]) -> None:
+    async def _agc(self, cur: ACursor[Any], threads: Sequence[bytes]) -> None:
         if threads:
             await cur.execute(self._stmts.gc_blobs, {"threads": threads}, prepare=False)
             await cur.execute(self._stmts.gc_elements, {"threads": threads}, prepare=False)
@@ -295,7 +312,9 @@ class _AsyncCore(BasePostgresSaver):
         src, dst = str(source_thread_id), str(target_thread_id)
         if src == dst:
             return
-        await self._afetch(self._stmts.copy_thread, {"src": src, "dst": dst}, tx=True)
+        await self._afetch(
+            self._stmts.copy_thread, {"src": _k(src), "dst": _k(dst)}, tx=True, rows=False
+        )
 
     async def aprune(
         self,
@@ -320,6 +339,8 @@ class _AsyncCore(BasePostgresSaver):
                 await self.adelete_thread(thread_id)
             return
         async with self._acursor(tx=True) as cur:
-            await cur.execute(self._stmts.prune_keep, {"threads": threads, "keep": keep})
+            await cur.execute(
+                self._stmts.prune_keep, {"threads": [_k(t) for t in threads], "keep": keep}
+            )
             pruned = [r[0] for r in await cur.fetchall()]
             await self._agc(cur, pruned)

@@ -16,8 +16,9 @@ Schema (our own design; see the package README):
 * ``lg_writes``: pending writes, one row per (checkpoint, task, idx).
 * ``lg_migrations``: applied migration versions.
 
-Text keys use the "C" collation: byte order equals the code point order that Python uses
-to compare checkpoint ids.
+Thread ids, namespaces, task ids and channel names are stored as UTF-8 ``bytea`` (they may contain NUL, which
+``text`` refuses); other text keys use the "C" collation. Both orders equal the code point
+order that Python uses to compare ids.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
-__all__ = ["MIGRATIONS", "Statements"]
+__all__ = ["MIGRATIONS", "Query", "Statements"]
+
+Query = sql.SQL | sql.Composed
+"""A statement psycopg can execute."""
 
 ADVISORY_LOCK_KEY = 0x6C67_636B_7074  # "lgckpt": serializes migrations across processes
 
@@ -39,12 +43,12 @@ MIGRATIONS: list[str] = [
     # v1: checkpoints
     """
     CREATE TABLE {checkpoints} (
-        thread_id text COLLATE "C" NOT NULL,
-        checkpoint_ns text COLLATE "C" NOT NULL,
+        thread_id bytea NOT NULL,
+        checkpoint_ns bytea NOT NULL,
         checkpoint_id text COLLATE "C" NOT NULL,
         parent_id text COLLATE "C",
         body bytea NOT NULL,
-        blob_channels text[] NOT NULL,
+        blob_channels bytea[] NOT NULL,
         blob_versions bytea[] NOT NULL,
         hashes bytea NOT NULL,
         metadata jsonb NOT NULL,
@@ -54,9 +58,9 @@ MIGRATIONS: list[str] = [
     # v2: channel values, once per (thread, ns, channel, version)
     """
     CREATE TABLE {blobs} (
-        thread_id text COLLATE "C" NOT NULL,
-        checkpoint_ns text COLLATE "C" NOT NULL,
-        channel text COLLATE "C" NOT NULL,
+        thread_id bytea NOT NULL,
+        checkpoint_ns bytea NOT NULL,
+        channel bytea NOT NULL,
         version bytea NOT NULL,
         value bytea NOT NULL,
         PRIMARY KEY (thread_id, checkpoint_ns, channel, version)
@@ -65,7 +69,7 @@ MIGRATIONS: list[str] = [
     # v3: content-addressed list elements, once per (thread, hash)
     """
     CREATE TABLE {elements} (
-        thread_id text COLLATE "C" NOT NULL,
+        thread_id bytea NOT NULL,
         hash bytea NOT NULL,
         value bytea NOT NULL,
         PRIMARY KEY (thread_id, hash)
@@ -74,12 +78,12 @@ MIGRATIONS: list[str] = [
     # v4: pending writes
     """
     CREATE TABLE {writes} (
-        thread_id text COLLATE "C" NOT NULL,
-        checkpoint_ns text COLLATE "C" NOT NULL,
+        thread_id bytea NOT NULL,
+        checkpoint_ns bytea NOT NULL,
         checkpoint_id text COLLATE "C" NOT NULL,
-        task_id text COLLATE "C" NOT NULL,
+        task_id bytea NOT NULL,
         idx integer NOT NULL,
-        channel text NOT NULL,
+        channel bytea NOT NULL,
         task_path text NOT NULL,
         value bytea NOT NULL,
         PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
@@ -101,11 +105,11 @@ MIGRATIONS: list[str] = [
 ]
 
 # Output columns of every read (one row per checkpoint, blob, element or write):
-# kind, thread_id, checkpoint_ns, k1, k2, k3, data, meta, idx
+# kind, thread_id, checkpoint_ns, k1, k2, kb, k3, data, meta, idx
 #   kind 0 checkpoint: k1 = checkpoint_id, k2 = parent_id, data = body, meta = metadata
-#   kind 1 blob:       k1 = channel, k3 = version key, data = value
+#   kind 1 blob:       kb = channel, k3 = version key, data = value
 #   kind 2 element:    k3 = hash, data = value
-#   kind 3 write:      k1 = checkpoint_id, k2 = task_id, meta = channel, data = value, idx
+#   kind 3 write:      k1 = checkpoint_id, kb = task_id, k3 = channel, data = value, idx
 _READ_TAIL = """
 , refs AS (
     SELECT DISTINCT c.thread_id, c.checkpoint_ns, r.channel, r.version
@@ -115,19 +119,20 @@ _READ_TAIL = """
     FROM page c CROSS JOIN LATERAL generate_series(0, length(c.hashes) / 16 - 1) AS i
 )
 SELECT 0::int2 AS kind, c.thread_id, c.checkpoint_ns, c.checkpoint_id AS k1,
-    c.parent_id AS k2, NULL::bytea AS k3, c.body AS data, c.metadata::text AS meta,
-    NULL::int4 AS idx
+    c.parent_id AS k2, NULL::bytea AS kb, NULL::bytea AS k3, c.body AS data,
+    c.metadata::text AS meta, NULL::int4 AS idx
 FROM page c
 UNION ALL
-SELECT 1::int2, b.thread_id, b.checkpoint_ns, b.channel, NULL, b.version, b.value, NULL, NULL
+SELECT 1::int2, b.thread_id, b.checkpoint_ns, NULL, NULL, b.channel, b.version, b.value,
+    NULL, NULL
 FROM refs r JOIN {blobs} b ON b.thread_id = r.thread_id
     AND b.checkpoint_ns = r.checkpoint_ns AND b.channel = r.channel AND b.version = r.version
 UNION ALL
-SELECT 2::int2, e.thread_id, NULL, NULL, NULL, e.hash, e.value, NULL, NULL
+SELECT 2::int2, e.thread_id, NULL, NULL, NULL, NULL, e.hash, e.value, NULL, NULL
 FROM hs JOIN {elements} e ON e.thread_id = hs.thread_id AND e.hash = hs.hash
 UNION ALL
-SELECT 3::int2, w.thread_id, w.checkpoint_ns, w.checkpoint_id, w.task_id, NULL, w.value,
-    w.channel, w.idx
+SELECT 3::int2, w.thread_id, w.checkpoint_ns, w.checkpoint_id, NULL, w.task_id, w.channel,
+    w.value, NULL, w.idx
 FROM page c
 JOIN {writes} w ON w.thread_id = c.thread_id AND w.checkpoint_ns = c.checkpoint_ns
     AND w.checkpoint_id = c.checkpoint_id
@@ -144,24 +149,24 @@ class Statements:
     """The saver's statements, rendered for one schema (None: the search_path)."""
 
     schema: str | None
-    create_schema: sql.Composable | None
-    create_migrations: sql.Composable
-    lock: sql.Composable
-    read_version: sql.Composable
-    record_version: sql.Composable
-    migrations: list[sql.Composable]
-    get_latest: sql.Composable
-    get_by_id: sql.Composable
-    put: sql.Composable
-    put_writes_ignore: sql.Composable
-    put_writes_upsert: sql.Composable
-    delete_thread: sql.Composable
-    delete_for_runs: sql.Composable
-    copy_thread: sql.Composable
-    prune_keep: sql.Composable
-    gc_blobs: sql.Composable
-    gc_elements: sql.Composable
-    set_timeout: sql.Composable
+    create_schema: Query | None
+    create_migrations: Query
+    lock: Query
+    read_version: Query
+    record_version: Query
+    migrations: list[Query]
+    get_latest: Query
+    get_by_id: Query
+    put: Query
+    put_writes_ignore: Query
+    put_writes_upsert: Query
+    delete_thread: Query
+    delete_for_runs: Query
+    copy_thread: Query
+    prune_keep: Query
+    gc_blobs: Query
+    gc_elements: Query
+    set_timeout: Query
     tables: dict[str, sql.Identifier]
 
     @classmethod
@@ -198,7 +203,7 @@ class Statements:
                 channel, task_path, value)
             SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(task_id)s, x.idx, x.channel,
                 %(task_path)s, x.value
-            FROM unnest(%(idx)s::int4[], %(channel)s::text[], %(value)s::bytea[])
+            FROM unnest(%(idx)s::int4[], %(channel)s::bytea[], %(value)s::bytea[])
                 AS x(idx, channel, value)
         """
         upsert_checkpoint = """
@@ -206,6 +211,7 @@ class Statements:
                 parent_id = EXCLUDED.parent_id, body = EXCLUDED.body,
                 blob_channels = EXCLUDED.blob_channels, blob_versions = EXCLUDED.blob_versions,
                 hashes = EXCLUDED.hashes, metadata = EXCLUDED.metadata
+            RETURNING 1
         """
         return cls(
             schema=schema,
@@ -235,24 +241,24 @@ class Statements:
                 ), b AS (
                     INSERT INTO {blobs} (thread_id, checkpoint_ns, channel, version, value)
                     SELECT %(thread_id)s, %(ns)s, x.channel, x.version, x.value
-                    FROM unnest(%(b_channel)s::text[], %(b_version)s::bytea[],
+                    FROM unnest(%(b_channel)s::bytea[], %(b_version)s::bytea[],
                         %(b_value)s::bytea[]) AS x(channel, version, value)
                     ON CONFLICT DO NOTHING
                 )
                 INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
                     body, blob_channels, blob_versions, hashes, metadata)
                 VALUES (%(thread_id)s, %(ns)s, %(checkpoint_id)s, %(parent_id)s, %(body)s,
-                    %(blob_channels)s::text[], %(blob_versions)s::bytea[], %(hashes)s,
+                    %(blob_channels)s::bytea[], %(blob_versions)s::bytea[], %(hashes)s,
                     %(metadata)s::jsonb)
                 """,
                 upsert_checkpoint,
             ),
-            put_writes_ignore=q(writes_insert, " ON CONFLICT DO NOTHING"),
+            put_writes_ignore=q(writes_insert, " ON CONFLICT DO NOTHING RETURNING 1"),
             put_writes_upsert=q(
                 writes_insert,
                 """ ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
                 DO UPDATE SET channel = EXCLUDED.channel, value = EXCLUDED.value,
-                    task_path = EXCLUDED.task_path""",
+                    task_path = EXCLUDED.task_path RETURNING 1""",
             ),
             delete_thread=q(
                 """

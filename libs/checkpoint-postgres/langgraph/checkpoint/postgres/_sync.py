@@ -8,12 +8,11 @@ the generator.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from psycopg.rows import tuple_row
 
 from langgraph.checkpoint.base import (
@@ -21,6 +20,7 @@ from langgraph.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
+    DeltaChannelHistory,
     RunnableConfig,
     SerializerProtocol,
 )
@@ -33,8 +33,8 @@ from langgraph.checkpoint.postgres._acompat import (
     Pool,
     contextmanager,
 )
-from langgraph.checkpoint.postgres._sql import MIGRATIONS
-from langgraph.checkpoint.postgres.base import BasePostgresSaver
+from langgraph.checkpoint.postgres._sql import MIGRATIONS, Query
+from langgraph.checkpoint.postgres.base import BasePostgresSaver, _k
 
 __all__ = ["_SyncCore"]
 
@@ -119,7 +119,12 @@ class _SyncCore(BasePostgresSaver):
             self.pipe.sync()
 
     def _fetch(
-        self, stmt: sql.Composable, params: dict[str, Any], *, tx: bool = False
+        self,
+        stmt: Query,
+        params: dict[str, Any],
+        *,
+        tx: bool = False,
+        rows: bool = True,
     ) -> list[tuple[Any, ...]]:
         """Run one statement and return its rows.
 
@@ -131,9 +136,7 @@ class _SyncCore(BasePostgresSaver):
             try:
                 with self._cursor(tx) as cur:
                     cur.execute(stmt, params, prepare=self.prepare)
-                    if cur.pgresult is not None and cur.description is not None:
-                        return cur.fetchall()
-                    return []
+                    return cur.fetchall() if rows else []
             except psycopg.OperationalError:
                 if attempt + 1 >= attempts:
                     raise
@@ -243,8 +246,18 @@ class _SyncCore(BasePostgresSaver):
                 return
             last = page[-1].config["configurable"]
             params["cursor_id"] = last["checkpoint_id"]
-            params["cursor_thread"] = last["thread_id"]
-            params["cursor_ns"] = last["checkpoint_ns"]
+            params["cursor_thread"] = _k(last["thread_id"])
+            params["cursor_ns"] = _k(last["checkpoint_ns"])
+
+    def get_delta_channel_history(
+        self, *, config: RunnableConfig, channels: Sequence[str]
+    ) -> Mapping[str, DeltaChannelHistory]:
+        """Writes of ``channels`` along the ancestry of a checkpoint (beta).
+
+        Walks ``parent_config`` links, one statement per ancestor, until every channel
+        has found its seed value.
+        """
+        return BasePostgresSaver.get_delta_channel_history(self, config=config, channels=channels)
 
     # ------------------------------------------------------------------ writes
 
@@ -275,9 +288,11 @@ class _SyncCore(BasePostgresSaver):
 
     def delete_thread(self, thread_id: str) -> None:
         """Delete every checkpoint, value and write of a thread, in all namespaces."""
-        self._fetch(self._stmts.delete_thread, {"thread_id": str(thread_id)}, tx=True)
+        self._fetch(
+            self._stmts.delete_thread, {"thread_id": _k(str(thread_id))}, tx=True, rows=False
+        )
 
-    def _gc(self, cur: Cursor[Any], threads: list[str]) -> None:
+    def _gc(self, cur: Cursor[Any], threads: Sequence[bytes]) -> None:
         if threads:
             cur.execute(self._stmts.gc_blobs, {"threads": threads}, prepare=False)
             cur.execute(self._stmts.gc_elements, {"threads": threads}, prepare=False)
@@ -297,7 +312,7 @@ class _SyncCore(BasePostgresSaver):
         src, dst = str(source_thread_id), str(target_thread_id)
         if src == dst:
             return
-        self._fetch(self._stmts.copy_thread, {"src": src, "dst": dst}, tx=True)
+        self._fetch(self._stmts.copy_thread, {"src": _k(src), "dst": _k(dst)}, tx=True, rows=False)
 
     def prune(
         self,
@@ -322,6 +337,6 @@ class _SyncCore(BasePostgresSaver):
                 self.delete_thread(thread_id)
             return
         with self._cursor(tx=True) as cur:
-            cur.execute(self._stmts.prune_keep, {"threads": threads, "keep": keep})
+            cur.execute(self._stmts.prune_keep, {"threads": [_k(t) for t in threads], "keep": keep})
             pruned = [r[0] for r in cur.fetchall()]
             self._gc(cur, pruned)

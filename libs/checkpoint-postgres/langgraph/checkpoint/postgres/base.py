@@ -31,7 +31,7 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.base import _codec as codec
 from langgraph.checkpoint.errors import InvalidConfigError
-from langgraph.checkpoint.postgres._sql import Statements
+from langgraph.checkpoint.postgres._sql import Query, Statements
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 
 __all__ = ["BasePostgresSaver"]
@@ -43,6 +43,27 @@ PRUNE_STRATEGIES = ("keep_latest", "delete")
 def _pg_version_key(key: Any) -> bytes:
     """A channel version key as bytes (the codec returns bytes for the string scheme)."""
     return key if isinstance(key, bytes) else ormsgpack.packb(key)
+
+
+def _k(text: str) -> bytes:
+    """A thread id or namespace as stored (UTF-8 bytes: may hold NUL)."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _t(raw: Any) -> str:
+    """Inverse of :func:`_k`."""
+    return bytes(raw).decode("utf-8", "surrogatepass")
+
+
+def _strip_nul(value: Any) -> Any:
+    """Remove NUL characters from nested metadata strings (JSONB refuses them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {_strip_nul(k): _strip_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_nul(v) for v in value]
+    return value
 
 
 def _config(thread_id: str, ns: str, checkpoint_id: str) -> RunnableConfig:
@@ -118,16 +139,18 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         enc = codec.encode_checkpoint(
             checkpoint, new_versions, dumps, hash_dumps=self._hash_dumps()
         )
-        meta = codec.dumps_metadata(get_serializable_checkpoint_metadata(config, metadata))
-        b_channel: list[str] = []
+        meta = codec.dumps_metadata(
+            _strip_nul(get_serializable_checkpoint_metadata(config, metadata))
+        )
+        b_channel: list[bytes] = []
         b_version: list[bytes] = []
         b_value: list[bytes] = []
         for channel, key, packed in enc.blobs:
-            b_channel.append(channel)
+            b_channel.append(_k(channel))
             b_version.append(_pg_version_key(key))
             b_value.append(packed)
         for channel, key, value in enc.maybe_blobs:
-            b_channel.append(channel)
+            b_channel.append(_k(channel))
             b_version.append(_pg_version_key(key))
             b_value.append(codec.encode_value(value, dumps))
         e_hash: list[bytes] = []
@@ -143,12 +166,12 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             )
         keys, hashes = codec.body_refs(enc.body)
         params = {
-            "thread_id": thread_id,
-            "ns": ns,
+            "thread_id": _k(thread_id),
+            "ns": _k(ns),
             "checkpoint_id": checkpoint_id,
             "parent_id": config["configurable"].get("checkpoint_id") or None,
             "body": enc.body,
-            "blob_channels": [k[0] for k in keys],
+            "blob_channels": [_k(k[0]) for k in keys],
             "blob_versions": [_pg_version_key(k[1]) for k in keys],
             "hashes": b"".join(hashes),
             "metadata": meta,
@@ -166,7 +189,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         writes: Sequence[tuple[str, Any]],
         task_id: str,
         task_path: str,
-    ) -> tuple[sql.Composable, dict[str, Any]] | None:
+    ) -> tuple[Query, dict[str, Any]] | None:
         thread_id = require_thread_id(config, "put_writes")
         checkpoint_id = require_checkpoint_id(config, "put_writes")
         ns = config["configurable"].get("checkpoint_ns", "") or ""
@@ -181,13 +204,13 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             if upsert or idx not in by_idx:
                 by_idx[idx] = (channel, packed)
         params = {
-            "thread_id": thread_id,
-            "ns": ns,
+            "thread_id": _k(thread_id),
+            "ns": _k(ns),
             "checkpoint_id": checkpoint_id,
-            "task_id": str(task_id),
+            "task_id": _k(str(task_id)),
             "task_path": task_path,
             "idx": list(by_idx),
-            "channel": [v[0] for v in by_idx.values()],
+            "channel": [_k(v[0]) for v in by_idx.values()],
             "value": [v[1] for v in by_idx.values()],
         }
         stmt = self._stmts.put_writes_upsert if upsert else self._stmts.put_writes_ignore
@@ -195,26 +218,26 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
 
     # ------------------------------------------------------------------ reads
 
-    def _get_params(self, config: RunnableConfig) -> tuple[sql.Composable, dict[str, Any]]:
+    def _get_params(self, config: RunnableConfig) -> tuple[Query, dict[str, Any]]:
         thread_id = require_thread_id(config, "get_tuple")
         configurable = config["configurable"]
         ns = configurable.get("checkpoint_ns", "") or ""
         checkpoint_id = configurable.get("checkpoint_id")
-        params: dict[str, Any] = {"thread_id": thread_id, "ns": ns}
+        params: dict[str, Any] = {"thread_id": _k(thread_id), "ns": _k(ns)}
         if checkpoint_id:
             params["checkpoint_id"] = str(checkpoint_id)
             return self._stmts.get_by_id, params
         return self._stmts.get_latest, params
 
-    def _list_query(self, plan: codec.ListPlan) -> tuple[sql.Composable, dict[str, Any]]:
+    def _list_query(self, plan: codec.ListPlan) -> tuple[Query, dict[str, Any]]:
         conds: list[sql.Composable] = []
         params: dict[str, Any] = {}
         if plan.thread_id is not None:
             conds.append(sql.SQL("thread_id = %(thread_id)s"))
-            params["thread_id"] = plan.thread_id
+            params["thread_id"] = _k(plan.thread_id)
         if plan.checkpoint_ns is not None:
             conds.append(sql.SQL("checkpoint_ns = %(ns)s"))
-            params["ns"] = plan.checkpoint_ns
+            params["ns"] = _k(plan.checkpoint_ns)
         if plan.checkpoint_id is not None:
             conds.append(sql.SQL("checkpoint_id = %(checkpoint_id)s"))
             params["checkpoint_id"] = str(plan.checkpoint_id)
@@ -239,15 +262,19 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         blobs: dict[tuple[str, str], dict[tuple[str, Any], bytes]] = {}
         elements: dict[str, dict[bytes, bytes]] = {}
         writes: dict[tuple[str, str, str], list[tuple[str, int, str, bytes]]] = {}
-        for kind, thread_id, ns, k1, k2, k3, data, meta, idx in rows:
+        for kind, raw_thread, raw_ns, k1, k2, kb, k3, data, meta, idx in rows:
+            thread_id = _t(raw_thread)
+            ns = _t(raw_ns) if raw_ns is not None else ""
             if kind == 0:
                 heads.append((thread_id, ns, k1, k2, data, meta))
             elif kind == 1:
-                blobs.setdefault((thread_id, ns), {})[(k1, bytes(k3))] = bytes(data)
+                blobs.setdefault((thread_id, ns), {})[(_t(kb), bytes(k3))] = bytes(data)
             elif kind == 2:
                 elements.setdefault(thread_id, {})[bytes(k3)] = bytes(data)
             else:
-                writes.setdefault((thread_id, ns, k1), []).append((k2, idx, meta, bytes(data)))
+                writes.setdefault((thread_id, ns, k1), []).append(
+                    (_t(kb), idx, _t(k3), bytes(data))
+                )
         out: list[CheckpointTuple] = []
         heads.sort(key=lambda h: (h[2], h[0], h[1]), reverse=True)
         for thread_id, ns, checkpoint_id, parent_id, body, meta in heads:
