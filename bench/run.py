@@ -68,7 +68,7 @@ for _p in ("sqlite", "sqlite_async", "postgres", "postgres_async"):
     TARGETS[f"{_p}.list10"] = ("ratio", 3.0)
     TARGETS[f"{_p}.bytes_per_ckpt"] = ("ratio", 0.25)
 
-SPECIAL = ("check", "n/a", "error")
+SPECIAL = ("check", "n/a", "error", "info")
 
 
 def log(msg: str) -> None:
@@ -99,6 +99,13 @@ def upstream_python(rebuild: bool) -> str:
         k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
     }
     with tempfile.TemporaryDirectory() as cwd:  # keep the workspace's uv config/sources out of it
+        build(uv, cwd, env, python)
+    stamp.write_text(wanted)
+    return str(python)
+
+
+def build(uv: str, cwd: str, env: dict[str, str], python: Path) -> None:
+    try:
         subprocess.run(
             [uv, "venv", "--no-config", "--python", sys.executable, str(UPSTREAM_VENV)],
             check=True,
@@ -111,8 +118,9 @@ def upstream_python(rebuild: bool) -> str:
             cwd=cwd,
             env=env,
         )
-    stamp.write_text(wanted)
-    return str(python)
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(UPSTREAM_VENV, ignore_errors=True)
+        sys.exit(f"could not build {UPSTREAM_VENV} ({exc}); is PyPI reachable?")
 
 
 # --------------------------------------------------------------------------- running
@@ -158,13 +166,18 @@ def summarize(runs: list[dict[str, Any]], sides: list[str]) -> list[dict[str, An
     order: list[tuple[str, str]] = []
     values: dict[tuple[str, str, str], list[float]] = {}
     meta: dict[tuple[str, str], dict[str, Any]] = {}
-    for run in runs:
+    # Row order: group order, then upstream's record order (complete even while some of our
+    # backends are not written yet), then whatever only ours has.
+    groups = list(dict.fromkeys(run["group"] for run in runs))
+    for run in sorted(runs, key=lambda r: (groups.index(r["group"]), r["side"] != "upstream")):
         for rec in run["records"]:
             k = (rec["key"], rec["metric"])
             if k not in meta:
                 order.append(k)
                 meta[k] = rec
-            values.setdefault((run["side"], *k), []).append(rec["value"])
+    for run in runs:
+        for rec in run["records"]:
+            values.setdefault((run["side"], rec["key"], rec["metric"]), []).append(rec["value"])
     rows = []
     for key, metric in order:
         rec = meta[(key, metric)]
@@ -282,6 +295,8 @@ def print_table(rows: list[dict[str, Any]], sides: list[str]) -> None:
                     )
         elif row["metric"] == "error":
             problems.append(f"ERROR {row['key']}: {'; '.join(row['notes'])}")
+        elif row["metric"] == "info":
+            problems.append(f"info {row['key']}: {'; '.join(row['notes'])}")
         elif row["metric"] == "n/a":
             problems.append(f"not available: {row['key']}: {'; '.join(row['notes'])}")
     if problems:
