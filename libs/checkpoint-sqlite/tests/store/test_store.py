@@ -17,7 +17,6 @@ from langgraph.checkpoint.errors import InvalidFilterError
 from langgraph.store.base import GetOp, PutOp, SearchOp, TTLConfig
 from langgraph.store.sqlite import SqliteStore
 from langgraph.store.sqlite import _sql as sql
-from langgraph.store.sqlite._engine import load_sqlite_vec
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
 
@@ -30,17 +29,6 @@ class FakeClock:
 
     def advance(self, minutes: float) -> None:
         self.now += timedelta(minutes=minutes)
-
-
-class CountingEmbedder:
-    """Deterministic bag-of-letters embedder that records every text it embeds."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def __call__(self, texts: Sequence[str]) -> list[list[float]]:
-        self.seen.extend(texts)
-        return [[float(t.count(c)) for c in "abcdefghijklmnopqrstuvwxyz"] for t in texts]
 
 
 @pytest.fixture
@@ -303,95 +291,6 @@ async def test_sync_store_async_methods(store: SqliteStore) -> None:
     assert (await store.aget(("a",), "k")) is not None
     assert [i.key for i in await store.alist(("a",))] == ["k"]
     assert await store.asweep_ttl() == 0
-
-
-# -- semantic search ----------------------------------------------------------------------
-
-
-def _indexed(tmp_path: pathlib.Path, embed: CountingEmbedder) -> SqliteStore:
-    index = {"dims": 26, "embed": embed, "fields": ["text"]}
-    return SqliteStore.from_conn_string(str(tmp_path / "v.db"), index=index)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("use_numpy", [True, False], ids=["numpy", "pure-python"])
-def test_semantic_search(tmp_path: pathlib.Path, use_numpy: bool) -> None:
-    embed = CountingEmbedder()
-    with _indexed(tmp_path, embed) as s:
-        s.setup()
-        if not use_numpy:
-            s._engine.np = None
-        s.put(("d",), "apple", {"text": "apple apple", "n": 1})
-        s.put(("d",), "mixed", {"text": "apple zzz", "n": 2})
-        s.put(("d",), "plain", {"text": "apple"}, index=False)
-        s.put(("e",), "other", {"text": "xyz"})
-        got = s.search(("d",), query="apple", limit=10)
-        assert [i.key for i in got] == ["apple", "mixed", "plain"]
-        assert got[0].score is not None and got[0].score > (got[1].score or 0.0)
-        assert got[2].score is None
-        assert [i.key for i in s.search((), query="apple", filter={"n": 2})] == ["mixed"]
-        assert [i.key for i in s.search(("d",), query="apple", limit=1, offset=1)] == ["mixed"]
-
-
-def test_embeds_only_changed_texts_and_replaces_vectors(tmp_path: pathlib.Path) -> None:
-    embed = CountingEmbedder()
-    with _indexed(tmp_path, embed) as s:
-        s.put(("d",), "k", {"text": "hello", "other": 1})
-        assert embed.seen == ["hello"]
-        s.put(("d",), "k", {"text": "hello", "other": 2})
-        assert embed.seen == ["hello"], "unchanged text embedded again"
-        s.put(("d",), "k", {"text": "world"})
-        assert embed.seen == ["hello", "world"]
-        s.put(("d",), "k", {"arr": ["a", "b"]}, index=["arr[*]"])
-        paths = sorted(
-            r[0] for r in s.conn.execute("SELECT path FROM lg_store_vectors WHERE key = 'k'")
-        )
-        assert paths == ["arr[*].0", "arr[*].1"]
-        s.put(("d",), "k", {"text": "again"}, index=False)
-        assert s.conn.execute("SELECT count(*) FROM lg_store_vectors").fetchone()[0] == 0
-        s.put(("d",), "k", {"text": "again"})
-        s.delete(("d",), "k")
-        assert s.conn.execute("SELECT count(*) FROM lg_store_vectors").fetchone()[0] == 0
-
-
-def test_sweep_removes_vectors(tmp_path: pathlib.Path, clock: FakeClock) -> None:
-    with _indexed(tmp_path, CountingEmbedder()) as s:
-        s._now = clock
-        s.put(("d",), "k", {"text": "bye"}, ttl=1)
-        clock.advance(2)
-        assert s.search(("d",), query="bye") == []
-        assert s.sweep_ttl() == 1
-        assert s.conn.execute("SELECT count(*) FROM lg_store_vectors").fetchone()[0] == 0
-
-
-def _can_load_sqlite_vec() -> bool:
-    try:
-        import sqlite_vec  # noqa: F401
-    except ImportError:
-        return False
-    conn = sqlite3.connect(":memory:")
-    try:
-        return load_sqlite_vec(conn)
-    finally:
-        conn.close()
-
-
-@pytest.mark.skipif(
-    not _can_load_sqlite_vec(),
-    reason="sqlite-vec path needs the sqlite_vec module and a Python sqlite3 built with "
-    "extension loading (enable_load_extension); the exact Python scoring path is used",
-)
-def test_sqlite_vec_path_matches_python(tmp_path: pathlib.Path) -> None:
-    embed = CountingEmbedder()
-    with _indexed(tmp_path, embed) as s:
-        s.setup()
-        assert s._engine.use_vec
-        for k, t in [("a", "apple apple"), ("b", "apple zzz"), ("c", "xyz")]:
-            s.put(("d",), k, {"text": t})
-        with_vec = [(i.key, i.score) for i in s.search(("d",), query="apple")]
-        s._engine.use_vec = False
-        exact = [(i.key, i.score) for i in s.search(("d",), query="apple")]
-        assert [k for k, _ in with_vec] == [k for k, _ in exact]
-        assert [sc for _, sc in with_vec] == pytest.approx([sc for _, sc in exact], abs=1e-5)
 
 
 @pytest.mark.parametrize("isolation_level", ["", None, "DEFERRED"])

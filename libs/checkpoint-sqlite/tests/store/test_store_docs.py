@@ -12,12 +12,18 @@ import pytest
 README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
 
 
-def test_readme_store_examples_run() -> None:
+def _store_blocks() -> list[str]:
     text = README.read_text(encoding="utf-8")
     section = text[text.index("\n## Store\n") :]
-    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    assert len(blocks) >= 2
+    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+
+
+def test_readme_store_examples_run(request: pytest.FixtureRequest) -> None:
+    blocks = _store_blocks()
+    assert len(blocks) >= 3
     for block in blocks:
+        if "pysqlite3" in block:
+            request.getfixturevalue("pysqlite3_dbapi2")  # the sqlite-vec example imports it
         exec(compile(block, "README.md", "exec"), {"__name__": "readme"})  # noqa: S102
 
 

@@ -35,13 +35,20 @@ from langgraph.store.base import (
     Result,
     TTLConfig,
 )
-from langgraph.store.sqlite._core import check_count, index_setup, query_texts, utcnow
+from langgraph.store.sqlite._conn import SqliteConnection, as_sqlite3, extension_connect
+from langgraph.store.sqlite._core import (
+    check_count,
+    distance_type,
+    index_setup,
+    query_texts,
+    utcnow,
+)
 from langgraph.store.sqlite._engine import NeedVectors, StoreEngine
 
 if TYPE_CHECKING:
     from langgraph.store.sqlite.aio import AsyncSqliteStore
 
-__all__ = ["AsyncSqliteStore", "SqliteStore"]
+__all__ = ["AsyncSqliteStore", "SqliteConnection", "SqliteStore"]
 
 _List = builtins.list
 _MAX_ROUNDS = 4
@@ -64,17 +71,25 @@ def sweep_interval_seconds(ttl: TTLConfig | None, minutes: float | None) -> floa
 
 
 class SqliteStore(BaseStore):
-    """Store on a ``sqlite3`` connection.
+    """Store on a ``sqlite3`` connection (or a ``pysqlite3`` one).
 
     Args:
-        conn: The connection (open it with ``check_same_thread=False`` to share the store
-            between threads; calls are serialized with a lock). Default settings are
+        conn: The connection: ``sqlite3.connect(...)``, or ``pysqlite3.dbapi2.connect(...)``
+            (package ``pysqlite3-binary``) for sqlite-vec on a Python whose ``sqlite3``
+            cannot load extensions. Open it with ``check_same_thread=False`` to share the
+            store between threads (calls are serialized with a lock). Default settings are
             fine: the store runs its own transactions (``BEGIN IMMEDIATE`` for writes).
         deserializer: Decodes the stored JSON text of a value (default ``json.loads``).
         index: Semantic search config: ``dims``, ``embed`` and ``fields`` (``text_fields``
-            is accepted as an alias). Without it ``query`` is ignored.
+            is accepted as an alias), optional ``distance_type`` (``"cosine"`` (default),
+            ``"l2"``, ``"inner_product"``). Without it ``query`` is ignored.
         ttl: TTL config: ``default_ttl`` (minutes), ``refresh_on_read``,
             ``sweep_interval_minutes``.
+        sqlite_vec: Where vectors are scored. ``None`` (default): by the sqlite-vec
+            extension when the ``sqlite_vec`` module is installed and ``conn`` can load
+            extensions, else exactly in Python. ``True``: sqlite-vec is required
+            (:meth:`setup`, run on first use, raises :class:`RuntimeError` saying why it
+            cannot be loaded). ``False``: always in Python. Both give the same results.
 
     Example:
         >>> import sqlite3
@@ -89,17 +104,23 @@ class SqliteStore(BaseStore):
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        conn: SqliteConnection,
         *,
         deserializer: Callable[[str], dict[str, Any]] | None = None,
         index: IndexConfig | None = None,
         ttl: TTLConfig | None = None,
+        sqlite_vec: bool | None = None,
     ) -> None:
         self.conn = conn
         self.index_config, self.embeddings, fields = index_setup(index)
         self.ttl_config = ttl
-        self._runner = SyncRunner(conn)
-        self._engine = StoreEngine(fields=fields, deserializer=deserializer)
+        self._runner = SyncRunner(as_sqlite3(conn))
+        self._engine = StoreEngine(
+            fields=fields,
+            deserializer=deserializer,
+            distance=distance_type(self.index_config),
+            sqlite_vec=sqlite_vec,
+        )
         self._now: Callable[[], datetime] = utcnow
         self._owns_conn = False
         self._closed = False
@@ -114,13 +135,26 @@ class SqliteStore(BaseStore):
         *,
         index: IndexConfig | None = None,
         ttl: TTLConfig | None = None,
+        sqlite_vec: bool | None = None,
     ) -> SqliteStore:
         """Return a store owning a new connection to ``conn_string``.
 
         Use it as ``with SqliteStore.from_conn_string("x.db") as store:`` (closed on
         exit) or directly (call :meth:`close` when done).
+
+        Args:
+            conn_string: A file path or ``":memory:"``.
+            index: See :class:`SqliteStore`.
+            ttl: See :class:`SqliteStore`.
+            sqlite_vec: ``None``/``False``: connect with the standard library's
+                ``sqlite3`` (sqlite-vec is then used only if that module can load
+                extensions and ``None`` was given). ``True``: connect with a driver that
+                can load extensions (``sqlite3`` if it can, else ``pysqlite3``) and
+                require sqlite-vec; :class:`RuntimeError` when neither is available.
         """
-        store = cls(sqlite3.connect(conn_string, check_same_thread=False), index=index, ttl=ttl)
+        connect = extension_connect() if sqlite_vec else sqlite3.connect
+        conn: SqliteConnection = connect(conn_string, check_same_thread=False)
+        store = cls(conn, index=index, ttl=ttl, sqlite_vec=sqlite_vec)
         store._owns_conn = True
         return store
 

@@ -4,7 +4,8 @@
   ``[lo, hi)`` text range that selects every namespace under a prefix;
 * rows -> :class:`~langgraph.store.base.Item` / :class:`~langgraph.store.base.SearchItem`;
 * texts to embed for a put, and their digests;
-* float32 vector packing and cosine scoring (numpy when installed, pure Python otherwise).
+* float32 vector packing and scoring per distance type (numpy when installed, pure Python
+  otherwise): the exact path, used when sqlite-vec is not loaded.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.store.base import Item, SearchItem, get_text_at_path, tokenize_path
 
 __all__ = [
+    "Distance",
     "check_count",
+    "distance_type",
     "index_setup",
     "query_texts",
     "to_search_item",
@@ -29,6 +32,8 @@ __all__ = [
     "utcnow",
     "Fields",
     "cosine_scores",
+    "rank_best",
+    "vector_scores",
     "decode_ns",
     "dumps",
     "encode_ns",
@@ -223,7 +228,8 @@ def cosine_scores(query: Sequence[float], blobs: Sequence[bytes], np: Any) -> li
         norms = np.linalg.norm(mat, axis=1) * float(np.linalg.norm(q))
         dots = mat @ q
         safe = np.where(norms == 0.0, 1.0, norms)
-        return [float(x) for x in np.where(norms == 0.0, 0.0, dots / safe)]
+        scores: list[float] = np.where(norms == 0.0, 0.0, dots / safe).tolist()
+        return scores
     qv = [float(x) for x in query]
     qn = math.sqrt(sum(x * x for x in qv))
     out: list[float] = []
@@ -232,6 +238,104 @@ def cosine_scores(query: Sequence[float], blobs: Sequence[bytes], np: Any) -> li
         n = math.sqrt(sum(x * x for x in v)) * qn
         out.append(sum(a * b for a, b in zip(qv, v, strict=False)) / n if n else 0.0)
     return out
+
+
+Distance = Literal["cosine", "l2", "inner_product"]
+"""How query and document vectors are compared (the index config's ``distance_type``).
+
+Scores are "higher is closer": ``cosine`` -> cosine similarity, ``l2`` -> minus the
+Euclidean distance, ``inner_product`` -> the dot product.
+"""
+
+_DISTANCES: dict[str, Distance] = {"cosine": "cosine", "l2": "l2", "inner_product": "inner_product"}
+
+
+def distance_type(config: Any) -> Distance:
+    """The ``distance_type`` of an index config (default ``"cosine"``).
+
+    Raises:
+        ValueError: An unknown distance type.
+    """
+    value = config.get("distance_type") if config else None
+    if value is None:
+        return "cosine"
+    found = _DISTANCES.get(value) if isinstance(value, str) else None
+    if found is None:
+        raise ValueError(
+            f"Unknown distance_type {value!r} in the index config; "
+            f"expected one of {', '.join(_DISTANCES)}"
+        )
+    return found
+
+
+def vector_scores(
+    query: Sequence[float], blobs: Sequence[bytes], np: Any, distance: Distance
+) -> list[float]:
+    """Score each packed vector against ``query`` (higher is closer), in float64.
+
+    Args:
+        query: The query embedding.
+        blobs: Packed float32 vectors (see :func:`pack_vector`), each ``len(query)`` long.
+        np: The numpy module, or ``None`` for the pure-Python path.
+        distance: See :data:`Distance`.
+
+    Returns:
+        One float per blob.
+    """
+    if distance == "cosine":
+        return cosine_scores(query, blobs, np)
+    if not blobs:
+        return []
+    if np is not None:
+        q = np.asarray(query, dtype=np.float64)
+        mat = np.frombuffer(b"".join(blobs), dtype="<f4").astype(np.float64)
+        mat = mat.reshape(len(blobs), -1)
+        if distance == "l2":
+            res = 0.0 - np.sqrt(((mat - q) ** 2).sum(axis=1))
+        else:
+            res = mat @ q
+        scores: list[float] = res.tolist()
+        return scores
+    qv = [float(x) for x in query]
+    out: list[float] = []
+    for blob in blobs:
+        v = unpack_vector(blob)
+        if distance == "l2":
+            out.append(0.0 - math.sqrt(sum((a - b) ** 2 for a, b in zip(v, qv, strict=True))))
+        else:
+            out.append(sum(a * b for a, b in zip(v, qv, strict=True)))
+    return out
+
+
+def rank_best(
+    rowids: Sequence[int], updated: Sequence[float], scores: Sequence[float], np: Any
+) -> list[tuple[int, float]]:
+    """Rank items by their best vector.
+
+    Args:
+        rowids: Item rowid of each scored vector (an item may have several vectors).
+        updated: The item's ``updated_at`` of each vector.
+        scores: The score of each vector.
+        np: The numpy module, or ``None`` for the pure-Python path.
+
+    Returns:
+        ``(rowid, best score)`` per item, ordered by score, then ``updated_at``, then
+        rowid, all descending (the order the sqlite-vec statements use).
+    """
+    if np is not None and len(rowids) > 1:
+        r = np.asarray(rowids, dtype=np.int64)
+        s = np.asarray(scores, dtype=np.float64)
+        order = np.lexsort((-r, -np.asarray(updated, dtype=np.float64), -s))
+        _, first = np.unique(r[order], return_index=True)  # best vector of each item
+        keep = order[np.sort(first)]
+        return list(zip(r[keep].tolist(), s[keep].tolist(), strict=True))
+    best: dict[int, tuple[float, float]] = {}
+    for rowid, when, score in zip(rowids, updated, scores, strict=True):
+        prev = best.get(rowid)
+        if prev is None or score > prev[0]:
+            best[rowid] = (score, when)
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], -kv[0]))
+    return [(rowid, score) for rowid, (score, _) in ranked]
 
 
 def index_setup(index: Any) -> tuple[Any, Any, Fields | None]:

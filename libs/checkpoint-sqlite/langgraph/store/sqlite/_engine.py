@@ -1,17 +1,28 @@
-"""Storage operations of the SQLite store: plain functions of a ``sqlite3`` connection.
+"""Storage operations of the SQLite store: plain functions of a ``sqlite3``-style connection.
 
 The sync store calls them under a lock; the async store ships each call to aiosqlite's
 worker thread (see ``langgraph.checkpoint.sqlite._acompat``), so both stores share this
 one implementation. Embedding happens outside: :meth:`StoreEngine.execute` reports the
 texts whose vectors it lacks (:class:`NeedVectors`) and the caller embeds them and calls
 again, so no embedding call ever runs inside a database transaction.
+
+Search by vector ranks item rowids first, then fetches the ranked items in chunks until
+the page is full (filters run in Python on the fetched values). The ranking has two
+interchangeable paths over the same tables, so one database file works with either:
+sqlite-vec scores, groups and orders inside SQLite when the extension is loaded
+(:meth:`StoreEngine.setup`); otherwise Python scores every vector in scope exactly
+(:func:`~langgraph.store.sqlite._core.vector_scores`). Both rank the same items in the
+same order (score, then newest ``updated_at``, then newest row) with scores equal to
+float32 precision.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-import sqlite3
-from collections.abc import Callable, Sequence
+import logging
+import math
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from langgraph.checkpoint.sqlite._policy import (
@@ -34,9 +45,15 @@ from langgraph.store.base import (
 )
 from langgraph.store.base._filters import compile_filter, namespace_matches
 from langgraph.store.sqlite import _sql as q
+from langgraph.store.sqlite._conn import (
+    SqliteConnection,
+    as_sqlite3,
+    load_sqlite_vec,
+    sqlite_vec_problem,
+)
 from langgraph.store.sqlite._core import (
+    Distance,
     Fields,
-    cosine_scores,
     decode_ns,
     dumps,
     encode_ns,
@@ -44,9 +61,11 @@ from langgraph.store.sqlite._core import (
     pack_vector,
     prefix_range,
     put_texts,
+    rank_best,
     text_digest,
     to_item,
     to_search_item,
+    vector_scores,
 )
 
 __all__ = ["NeedVectors", "StoreEngine", "load_sqlite_vec"]
@@ -55,6 +74,32 @@ _NS = tuple[str, ...]
 _Key = tuple[_NS, str]
 # (path, digest, vector or None when the stored vector is kept)
 _VecPlan = tuple[list[tuple[str, bytes, "list[float] | None"]], list[str], bool]
+logger = logging.getLogger(__name__)
+
+# The connection policy helpers of the saver, on any accepted connection.
+
+
+def _apply_policy(conn: SqliteConnection) -> None:
+    apply_policy(as_sqlite3(conn))
+
+
+def _begin_write(conn: SqliteConnection) -> None:
+    begin_write(as_sqlite3(conn))
+
+
+def _begin_read(conn: SqliteConnection) -> None:
+    begin_read(as_sqlite3(conn))
+
+
+def _commit(conn: SqliteConnection) -> None:
+    commit(as_sqlite3(conn))
+
+
+def _rollback(conn: SqliteConnection) -> None:
+    try:
+        rollback(as_sqlite3(conn))
+    except conn.Error:  # another driver's errors (pysqlite3): never mask the cause
+        pass
 
 
 class NeedVectors:
@@ -70,39 +115,16 @@ class NeedVectors:
         self.texts = texts
 
 
-def load_sqlite_vec(conn: sqlite3.Connection) -> bool:
-    """Load the ``sqlite-vec`` extension into ``conn`` if possible.
-
-    Returns:
-        ``True`` when the ``sqlite_vec`` module is importable and this Python's ``sqlite3``
-        can load extensions; ``False`` otherwise (the store then scores in Python).
-    """
-    try:
-        import sqlite_vec
-    except ImportError:
-        return False
-    enable = getattr(conn, "enable_load_extension", None)
-    if enable is None:
-        return False
-    try:
-        enable(True)
-        try:
-            sqlite_vec.load(conn)
-        finally:
-            enable(False)
-        conn.execute("SELECT vec_distance_cosine(?, ?)", (b"\0\0\x80?", b"\0\0\x80?"))
-    except (sqlite3.Error, AttributeError, OSError):
-        return False
-    return True
-
-
 class StoreEngine:
     """Schema setup, batches, listing and TTL sweeps on one connection.
 
     Args:
         fields: Tokenized index fields, or ``None`` for a store without semantic search.
         deserializer: Decodes stored JSON text into a value (default ``json.loads``).
-        use_sqlite_vec: Try to load ``sqlite-vec`` for the distance computation.
+        distance: How vectors are compared (the index config's ``distance_type``).
+        sqlite_vec: ``None``: use sqlite-vec when the connection can load it, else score
+            in Python; ``True``: require it (:meth:`setup` raises when it cannot be
+            loaded); ``False``: always score in Python.
     """
 
     def __init__(
@@ -110,27 +132,35 @@ class StoreEngine:
         *,
         fields: Fields | None,
         deserializer: Callable[[str], dict[str, Any]] | None = None,
-        use_sqlite_vec: bool = True,
+        distance: Distance = "cosine",
+        sqlite_vec: bool | None = None,
     ) -> None:
         self.fields = fields
         self.load: Callable[[str], dict[str, Any]] = deserializer or json.loads
         self.is_setup = False
-        self.want_vec = use_sqlite_vec and fields is not None
+        self.distance: Distance = distance
+        self.want_vec = sqlite_vec
         self.use_vec = False
         self.np = load_numpy() if fields is not None else None
 
     # -- schema ---------------------------------------------------------------------------
 
-    def setup(self, conn: sqlite3.Connection) -> None:
-        """Apply the connection policy and pending migrations (idempotent)."""
+    def setup(self, conn: SqliteConnection) -> None:
+        """Apply the connection policy and pending migrations (idempotent).
+
+        With an index config, also load sqlite-vec per ``sqlite_vec``.
+
+        Raises:
+            RuntimeError: ``sqlite_vec=True`` and sqlite-vec cannot be loaded (says why).
+        """
         if self.is_setup:
             return
-        apply_policy(conn)
+        _apply_policy(conn)
         number = 0
         while number < len(q.MIGRATIONS):
             # one transaction per migration, together with its version row; BEGIN
             # IMMEDIATE makes concurrent setups from other processes wait their turn
-            begin_write(conn)
+            _begin_write(conn)
             try:
                 conn.execute(q.CREATE_MIGRATIONS_TABLE)
                 number = int(conn.execute(q.CURRENT_VERSION).fetchone()[0]) + 1
@@ -138,18 +168,23 @@ class StoreEngine:
                     for statement in q.MIGRATIONS[number - 1]:
                         conn.execute(statement)
                     conn.execute(q.RECORD_MIGRATION, (number,))
-                commit(conn)
+                _commit(conn)
             except BaseException:
-                rollback(conn)
+                _rollback(conn)
                 raise
-        self.use_vec = self.want_vec and load_sqlite_vec(conn)
+        if self.fields is not None and self.want_vec is not False:
+            problem = sqlite_vec_problem(conn)
+            if problem is not None and self.want_vec:
+                raise RuntimeError(f"sqlite_vec=True, but sqlite-vec cannot be used: {problem}")
+            self.use_vec = problem is None
+            logger.debug("vector search by %s", "sqlite-vec" if self.use_vec else "Python")
         self.is_setup = True
 
     # -- batch ----------------------------------------------------------------------------
 
     def execute(
         self,
-        conn: sqlite3.Connection,
+        conn: SqliteConnection,
         ops: Sequence[Op],
         now: float,
         qvecs: dict[str, list[float]],
@@ -182,13 +217,13 @@ class StoreEngine:
                 raise ValueError(f"Unknown store operation type: {type(op).__name__}")
         # A read-only batch runs in a read snapshot; the TTL refresh of what it returned
         # (if any) is a separate short write, so plain reads never take the write lock.
-        (begin_write if puts else begin_read)(conn)
+        (_begin_write if puts else _begin_read)(conn)
         try:
             plans: dict[_Key, _VecPlan] = {}
             if puts and self.fields is not None:
                 missing = self._plan_vectors(conn, puts, vecs, plans)
                 if missing:
-                    rollback(conn)
+                    _rollback(conn)
                     return NeedVectors(missing)
             results: list[Result] = []
             refresh: list[tuple[float, str, str, float]] = []
@@ -205,18 +240,18 @@ class StoreEngine:
                 conn.executemany(q.REFRESH_TTL, refresh)
             for (ns, key), op in puts.items():
                 self._put(conn, ns, key, op, now, plans.get((ns, key)))
-            commit(conn)
+            _commit(conn)
             if refresh and not puts:
-                begin_write(conn)
+                _begin_write(conn)
                 conn.executemany(q.REFRESH_TTL, refresh)
-                commit(conn)
+                _commit(conn)
         except BaseException:
-            rollback(conn)
+            _rollback(conn)
             raise
         return results
 
     def _get(
-        self, conn: sqlite3.Connection, op: GetOp, now: float, refresh: list[Any]
+        self, conn: SqliteConnection, op: GetOp, now: float, refresh: list[Any]
     ) -> Item | None:
         text = encode_ns(op.namespace)
         if text is None:
@@ -235,7 +270,7 @@ class StoreEngine:
 
     def _search(
         self,
-        conn: sqlite3.Connection,
+        conn: SqliteConnection,
         op: SearchOp,
         now: float,
         qvecs: dict[str, list[float]],
@@ -249,17 +284,27 @@ class StoreEngine:
         out: list[SearchItem] = []
         rank = 0
         if op.query and self.fields is not None and op.query in qvecs:
-            for row, score in self._ranked(conn, qvecs[op.query], now, rng):
-                item = to_item(decode_ns(row[0]), row[1], row[2], row[3], row[4], self.load)
-                if pred is not None and not pred(item.value):
-                    continue
-                rank += 1
-                if rank > offset:
-                    out.append(to_search_item(item, score))
-                    if op.refresh_ttl and row[5] is not None:
-                        refresh.append((now, row[0], row[1], now))
-                    if len(out) >= limit:
-                        return out
+            ranked = self._ranked(conn, qvecs[op.query], now, rng)
+            try:
+                size = offset + limit  # enough when no filter rejects anything
+                while chunk := list(itertools.islice(ranked, size)):
+                    ids = json.dumps([rowid for rowid, _ in chunk])
+                    rows = {r[0]: r for r in conn.execute(q.ITEMS_BY_ROWID, (ids,))}
+                    for rowid, score in chunk:
+                        row = rows[rowid]  # same snapshot: present
+                        item = to_item(decode_ns(row[1]), row[2], row[3], row[4], row[5], self.load)
+                        if pred is not None and not pred(item.value):
+                            continue
+                        rank += 1
+                        if rank > offset:
+                            out.append(to_search_item(item, score))
+                            if op.refresh_ttl and row[6] is not None:
+                                refresh.append((now, row[1], row[2], now))
+                            if len(out) >= limit:
+                                return out
+                    size = min(max(size, 32) * 2, 4096)
+            finally:
+                ranked.close()
             # items without vectors (index=False, no text at the fields) come last
             sql = q.UNINDEXED_ALL if rng is None else q.UNINDEXED_PREFIX
         else:
@@ -286,31 +331,61 @@ class StoreEngine:
 
     def _ranked(
         self,
-        conn: sqlite3.Connection,
+        conn: SqliteConnection,
         query: list[float],
         now: float,
         rng: tuple[str, str] | None,
-    ) -> list[tuple[Any, float]]:
-        """Items with vectors in scope, best (max over an item's vectors) score first."""
-        scope: tuple[Any, ...] = () if rng is None else rng
+    ) -> Generator[tuple[int, float], None, None]:
+        """Rowids of the items with vectors in scope, with their scores, best first.
+
+        An item's score is the best over its vectors; ties go to the newest
+        ``updated_at``, then the newest row.
+
+        Raises:
+            ValueError: A vector in scope has another dimension than the query.
+        """
+        params: dict[str, Any] = {"now": now}
+        if rng is not None:
+            params["lo"], params["hi"] = rng
         if self.use_vec:
-            sql = q.VEC_EXT_ALL if rng is None else q.VEC_EXT_PREFIX
-            rows = conn.execute(sql, (pack_vector(query), now, *scope)).fetchall()
-            scores = [float(r[6]) if r[6] is not None else 0.0 for r in rows]
-        else:
-            sql = q.VECTORS_ALL if rng is None else q.VECTORS_PREFIX
-            rows = conn.execute(sql, (now, *scope)).fetchall()
-            scores = cosine_scores(query, [r[6] for r in rows], self.np)
-        best: dict[tuple[str, str], tuple[Any, float]] = {}
-        for row, score in zip(rows, scores, strict=True):
-            k = (row[0], row[1])
-            prev = best.get(k)
-            if prev is None or score > prev[1]:
-                best[k] = (row, score)
-        return sorted(best.values(), key=lambda rs: -rs[1])
+            params["q"] = pack_vector(query)
+            params["qnorm"] = math.sqrt(sum(x * x for x in query))
+            try:
+                cur = conn.execute(q.VEC_RANKED[(self.distance, rng is not None)], params)
+            except conn.Error as exc:
+                if "dimension" in str(exc):
+                    raise self._dims_error(conn, len(query)) from exc
+                raise
+            try:
+                for rowid, score in cur:
+                    yield rowid, float(score)
+            finally:
+                cur.close()
+            return
+        sql = q.VECTORS_ALL if rng is None else q.VECTORS_PREFIX
+        rows = conn.execute(sql, params).fetchall()
+        size = 4 * len(query)
+        if any(len(r[2]) != size for r in rows):
+            raise self._dims_error(conn, len(query))
+        scores = vector_scores(query, [r[2] for r in rows], self.np, self.distance)
+        rowids = [r[0] for r in rows]
+        yield from rank_best(rowids, [r[1] for r in rows], scores, self.np)
+
+    @staticmethod
+    def _dims_error(conn: SqliteConnection, dims: int) -> ValueError:
+        row = conn.execute(q.WRONG_DIMS, {"qdims": dims}).fetchone()
+        found = (
+            ""
+            if row is None
+            else (f" (namespace {decode_ns(row[0])!r}, key {row[1]!r}, path {row[2]!r}: {row[3]})")
+        )
+        return ValueError(
+            f"The query embedding has {dims} dimensions but a stored vector has another"
+            f"{found}; was the embedding model changed? Re-put the items to re-embed them."
+        )
 
     def _list_namespaces(
-        self, conn: sqlite3.Connection, op: ListNamespacesOp, now: float
+        self, conn: SqliteConnection, op: ListNamespacesOp, now: float
     ) -> list[_NS]:
         conds = op.match_conditions or ()
         lead: tuple[str, ...] = ()
@@ -341,7 +416,7 @@ class StoreEngine:
 
     def _plan_vectors(
         self,
-        conn: sqlite3.Connection,
+        conn: SqliteConnection,
         puts: dict[_Key, PutOp],
         vecs: dict[str, list[float]],
         plans: dict[_Key, _VecPlan],
@@ -374,7 +449,7 @@ class StoreEngine:
 
     def _put(
         self,
-        conn: sqlite3.Connection,
+        conn: SqliteConnection,
         ns: _NS,
         key: str,
         op: PutOp,
@@ -407,7 +482,7 @@ class StoreEngine:
 
     def list_items(
         self,
-        conn: sqlite3.Connection,
+        conn: SqliteConnection,
         namespace: Sequence[str],
         limit: int | None,
         offset: int,
@@ -419,7 +494,7 @@ class StoreEngine:
         text = encode_ns(namespace)
         if text is None:
             return []
-        (begin_write if refresh else begin_read)(conn)
+        (_begin_write if refresh else _begin_read)(conn)
         try:
             rows = conn.execute(q.LIST_ONE, (text, now)).fetchall()
             end = None if limit is None else offset + max(limit, 0)
@@ -428,22 +503,22 @@ class StoreEngine:
                 todo = [(now, text, r[1], now) for r in page if r[5] is not None]
                 if todo:
                     conn.executemany(q.REFRESH_TTL, todo)
-            commit(conn)
+            _commit(conn)
         except BaseException:
-            rollback(conn)
+            _rollback(conn)
             raise
         ns = tuple(namespace)
         return [to_item(ns, r[1], r[2], r[3], r[4], self.load) for r in page]
 
-    def sweep(self, conn: sqlite3.Connection, now: float) -> int:
+    def sweep(self, conn: SqliteConnection, now: float) -> int:
         """Delete expired items (and their vectors); return how many items were removed."""
         self.setup(conn)
-        begin_write(conn)
+        _begin_write(conn)
         try:
             conn.execute(q.SWEEP_VECTORS, (now,))
             removed = conn.execute(q.SWEEP_ITEMS, (now,)).rowcount
-            commit(conn)
+            _commit(conn)
         except BaseException:
-            rollback(conn)
+            _rollback(conn)
             raise
         return int(removed)

@@ -67,28 +67,53 @@ NAMESPACES_PREFIX = (
     "SELECT DISTINCT ns FROM lg_store WHERE ns >= ? AND ns < ? AND (expires_at IS "
     "NULL OR expires_at > ?)"
 )
+# Ranking by vectors happens in two steps: rank item rowids (reading only vectors and the
+# few columns the order needs), then fetch the ranked items in chunks (ITEMS_BY_ROWID) until
+# the page is full, so a search does not read every value in scope. Named parameters:
+# :now, and :lo/:hi for a namespace prefix scope.
+# Exact path (no extension): every vector in scope; Python scores them.
 VECTORS_ALL = (
-    "SELECT s.ns, s.key, s.value, s.created_at, s.updated_at, s.ttl_minutes, "
-    "v.embedding FROM lg_store_vectors v JOIN lg_store s ON s.ns = v.ns AND s.key = "
-    "v.key WHERE (s.expires_at IS NULL OR s.expires_at > ?)"
+    "SELECT s.rowid, s.updated_at, v.embedding FROM lg_store_vectors v JOIN lg_store s "
+    "ON s.ns = v.ns AND s.key = v.key WHERE (s.expires_at IS NULL OR s.expires_at > :now)"
 )
-VECTORS_PREFIX = (
-    "SELECT s.ns, s.key, s.value, s.created_at, s.updated_at, s.ttl_minutes, "
-    "v.embedding FROM lg_store_vectors v JOIN lg_store s ON s.ns = v.ns AND s.key = "
-    "v.key WHERE (s.expires_at IS NULL OR s.expires_at > ?) AND v.ns >= ? AND v.ns "
-    "< ?"
+VECTORS_PREFIX = VECTORS_ALL + " AND v.ns >= :lo AND v.ns < :hi"
+
+# sqlite-vec path: SQLite scores every vector (:q is the packed query, :qnorm its norm),
+# keeps the best score per item and returns item rowids best first. The order (score, then
+# newest updated_at, then newest rowid) is the same as the exact path's. A zero vector has
+# no cosine distance (NULL), scored 0.0 as on the exact path.
+# inner product = cos * |v| * |q|, with |v| = L2 distance from the zero vector.
+VEC_SCORES = {
+    "cosine": "1.0 - vec_distance_cosine(v.embedding, :q)",
+    "l2": "-vec_distance_l2(v.embedding, :q)",
+    "inner_product": (
+        "(1.0 - vec_distance_cosine(v.embedding, :q)) * :qnorm * "
+        "vec_distance_l2(v.embedding, zeroblob(length(v.embedding)))"
+    ),
+}
+_VEC_HEAD = (
+    "SELECT s.rowid, max(coalesce({score}, 0.0)) AS score FROM lg_store_vectors v "
+    "JOIN lg_store s ON s.ns = v.ns AND s.key = v.key "
+    "WHERE (s.expires_at IS NULL OR s.expires_at > :now)"
 )
-# sqlite-vec: the extension computes the cosine distance
-VEC_EXT_ALL = (
-    "SELECT s.ns, s.key, s.value, s.created_at, s.updated_at, s.ttl_minutes, 1.0 - "
-    "vec_distance_cosine(v.embedding, ?) FROM lg_store_vectors v JOIN lg_store s ON "
-    "s.ns = v.ns AND s.key = v.key WHERE (s.expires_at IS NULL OR s.expires_at > ?)"
+_VEC_TAIL = " GROUP BY s.rowid ORDER BY score DESC, s.updated_at DESC, s.rowid DESC"
+VEC_RANKED: dict[tuple[str, bool], str] = {
+    (name, scoped): _VEC_HEAD.format(score=expr)
+    + (" AND v.ns >= :lo AND v.ns < :hi" if scoped else "")
+    + _VEC_TAIL
+    for name, expr in VEC_SCORES.items()
+    for scoped in (False, True)
+}
+"""sqlite-vec ranking statement by ``(distance type, namespace prefix scoped)``."""
+# Ranked items by rowid (a JSON array), any order: the caller restores the ranking.
+ITEMS_BY_ROWID = (
+    "SELECT rowid, ns, key, value, created_at, updated_at, ttl_minutes FROM lg_store "
+    "WHERE rowid IN (SELECT value FROM json_each(?))"
 )
-VEC_EXT_PREFIX = (
-    "SELECT s.ns, s.key, s.value, s.created_at, s.updated_at, s.ttl_minutes, 1.0 - "
-    "vec_distance_cosine(v.embedding, ?) FROM lg_store_vectors v JOIN lg_store s ON "
-    "s.ns = v.ns AND s.key = v.key WHERE (s.expires_at IS NULL OR s.expires_at > ?) "
-    "AND v.ns >= ? AND v.ns < ?"
+# The first stored vector whose dimension differs from the query's (:qdims), for the error.
+WRONG_DIMS = (
+    "SELECT v.ns, v.key, v.path, length(v.embedding) / 4 FROM lg_store_vectors v "
+    "WHERE length(v.embedding) != :qdims * 4 LIMIT 1"
 )
 UNINDEXED_ALL = (
     "SELECT ns, key, value, created_at, updated_at, ttl_minutes FROM lg_store WHERE "

@@ -29,7 +29,14 @@ from langgraph.checkpoint.sqlite._acompat import AsyncRunner
 from langgraph.store.base import IndexConfig, Item, Op, Result, TTLConfig
 from langgraph.store.base.batch import AsyncBatchedBaseStore
 from langgraph.store.sqlite import sweep_interval_seconds
-from langgraph.store.sqlite._core import check_count, index_setup, query_texts, utcnow
+from langgraph.store.sqlite._conn import as_sqlite3, extension_connect
+from langgraph.store.sqlite._core import (
+    check_count,
+    distance_type,
+    index_setup,
+    query_texts,
+    utcnow,
+)
 from langgraph.store.sqlite._engine import NeedVectors, StoreEngine
 
 __all__ = ["AsyncSqliteStore"]
@@ -47,10 +54,20 @@ class AsyncSqliteStore(AsyncBatchedBaseStore):
     :class:`asyncio.InvalidStateError` on the loop's own thread.
 
     Args:
-        conn: The aiosqlite connection (started or not).
+        conn: The aiosqlite connection (started or not). ``aiosqlite.connect`` always opens
+            a standard-library ``sqlite3`` connection; for another driver (``pysqlite3``,
+            to load sqlite-vec on a Python whose ``sqlite3`` cannot load extensions)
+            wrap its connect: ``aiosqlite.Connection(lambda:
+            pysqlite3.dbapi2.connect(path), iter_chunk_size=64)``, or use
+            ``from_conn_string(path, sqlite_vec=True)``.
         deserializer: Decodes the stored JSON text of a value (default ``json.loads``).
-        index: Semantic search config (``dims``, ``embed``, ``fields``).
+        index: Semantic search config (``dims``, ``embed``, ``fields``, optional
+            ``distance_type``: ``"cosine"`` (default), ``"l2"``, ``"inner_product"``).
         ttl: TTL config (``default_ttl``, ``refresh_on_read``, ``sweep_interval_minutes``).
+        sqlite_vec: Where vectors are scored, as for
+            :class:`~langgraph.store.sqlite.SqliteStore`: ``None`` (default) sqlite-vec
+            when the connection can load it, else Python; ``True`` require sqlite-vec;
+            ``False`` always Python.
     """
 
     supports_ttl = True
@@ -62,13 +79,19 @@ class AsyncSqliteStore(AsyncBatchedBaseStore):
         deserializer: Callable[[str], dict[str, Any]] | None = None,
         index: IndexConfig | None = None,
         ttl: TTLConfig | None = None,
+        sqlite_vec: bool | None = None,
     ) -> None:
         super().__init__()
         self.conn = conn
         self.index_config, self.embeddings, fields = index_setup(index)
         self.ttl_config = ttl
         self._runner = AsyncRunner(conn)
-        self._engine = StoreEngine(fields=fields, deserializer=deserializer)
+        self._engine = StoreEngine(
+            fields=fields,
+            deserializer=deserializer,
+            distance=distance_type(self.index_config),
+            sqlite_vec=sqlite_vec,
+        )
         self._now: Callable[[], datetime] = utcnow
         self._owns_conn = False
         self._closed = False
@@ -81,13 +104,30 @@ class AsyncSqliteStore(AsyncBatchedBaseStore):
         *,
         index: IndexConfig | None = None,
         ttl: TTLConfig | None = None,
+        sqlite_vec: bool | None = None,
     ) -> AsyncSqliteStore:
         """Return a store owning a new aiosqlite connection to ``conn_string``.
 
         Use it as ``async with AsyncSqliteStore.from_conn_string("x.db") as store:``
         (closed on exit) or directly (connects on first use; ``await store.aclose()``).
+
+        Args:
+            conn_string: A file path or ``":memory:"``.
+            index: See :class:`AsyncSqliteStore`.
+            ttl: See :class:`AsyncSqliteStore`.
+            sqlite_vec: ``None``/``False``: the standard library's ``sqlite3`` under
+                aiosqlite. ``True``: a driver that can load extensions (``sqlite3`` if it
+                can, else ``pysqlite3``) and sqlite-vec required; :class:`RuntimeError`
+                when neither driver is available.
         """
-        store = cls(aiosqlite.connect(conn_string), index=index, ttl=ttl)
+        if sqlite_vec:
+            connect = extension_connect()
+            conn = aiosqlite.Connection(
+                lambda: as_sqlite3(connect(conn_string)), iter_chunk_size=64
+            )
+        else:
+            conn = aiosqlite.connect(conn_string)
+        store = cls(conn, index=index, ttl=ttl, sqlite_vec=sqlite_vec)
         store._owns_conn = True
         return store
 
