@@ -55,6 +55,7 @@ WORDS = {
     "_ause": "_use",
     "_afetch": "_fetch",
     "_agc": "_gc",
+    "_arun_locked": "_run_locked",
 }
 
 _WORD = re.compile(r"\b(" + "|".join(sorted(map(re.escape, WORDS), key=len, reverse=True)) + r")\b")

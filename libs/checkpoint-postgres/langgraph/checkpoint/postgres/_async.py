@@ -36,6 +36,26 @@ from langgraph.checkpoint.postgres.base import BasePostgresSaver, _k
 
 __all__ = ["_AsyncCore"]
 
+# SQLSTATEs after which the connection is gone, so a pooled statement may be retried
+# on another connection: connection exceptions (class 08) and server shutdowns.
+_LOST = ("57P01", "57P02", "57P03")
+
+
+def _connection_lost(exc: psycopg.OperationalError) -> bool:
+    """Whether ``exc`` means the connection died (not a statement error or a timeout)."""
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in _LOST
+
+
+def _explain(exc: psycopg.OperationalError, timeout: float | None) -> None:
+    """Add a note naming the saver's ``statement_timeout`` to a cancellation."""
+    add_note = getattr(exc, "add_note", None)  # Python >= 3.11
+    if isinstance(exc, psycopg.errors.QueryCanceled) and timeout is not None and add_note:
+        add_note(
+            f"the Postgres saver's statement_timeout={timeout}s cancelled the statement;"
+            " the saver stays usable (raise statement_timeout for slower operations)"
+        )
+
 
 class _AsyncCore(BasePostgresSaver):
     """I/O of the async saver (see :class:`~langgraph.checkpoint.postgres.aio.AsyncPostgresSaver`)."""
@@ -135,8 +155,9 @@ class _AsyncCore(BasePostgresSaver):
                 async with self._acursor(tx) as cur:
                     await cur.execute(stmt, params, prepare=self.prepare)
                     return await cur.fetchall() if rows else []
-            except psycopg.OperationalError:
-                if attempt + 1 >= attempts:
+            except psycopg.OperationalError as exc:
+                if attempt + 1 >= attempts or not _connection_lost(exc):
+                    _explain(exc, self.statement_timeout)
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -205,9 +226,9 @@ class _AsyncCore(BasePostgresSaver):
 
         One statement: the checkpoint, its values, list elements and pending writes.
         """
-        stmt, params = self._get_params(config)
+        stmt, params, known = self._get_params(config)
         rows = await self._afetch(stmt, params)
-        found = self._decode_rows(rows)
+        found = self._decode_rows(rows, known)
         return found[0] if found else None
 
     async def alist(
@@ -226,13 +247,13 @@ class _AsyncCore(BasePostgresSaver):
         plan = codec.plan_list(config, filter=filter, before=before, limit=limit)
         if limit is not None and limit <= 0:
             return
-        stmt, params = self._list_query(plan)
+        stmt, params, known = self._list_query(plan)
         produced = 0
         while True:
             size = codec.page_size(plan, produced)
             params["page_size"] = size
             rows = await self._afetch(stmt, params)
-            page = self._decode_rows(rows)
+            page = self._decode_rows(rows, known)
             for item in page:
                 if plan.residual is not None and not plan.residual(item.metadata):
                     continue
@@ -255,9 +276,8 @@ class _AsyncCore(BasePostgresSaver):
         Walks ``parent_config`` links, one statement per ancestor, until every channel
         has found its seed value.
         """
-        return await BasePostgresSaver.aget_delta_channel_history(
-            self, config=config, channels=channels
-        )
+        history = BasePostgresSaver.aget_delta_channel_history
+        return await history(self, config=config, channels=channels)
 
     # ------------------------------------------------------------------ writes
 
@@ -286,16 +306,39 @@ class _AsyncCore(BasePostgresSaver):
             return
         await self._afetch(prepared[0], prepared[1])
 
+    async def _arun_locked(
+        self, lock: Query, lock_params: dict[str, Any], stmt: Query, params: dict[str, Any]
+    ) -> None:
+        """Take thread locks, then run ``stmt`` (a later snapshot) in one transaction."""
+        try:
+            async with self._acursor(tx=True) as cur:
+                await cur.execute(lock, lock_params, prepare=False)
+                await cur.execute(stmt, params, prepare=self.prepare)
+        except psycopg.OperationalError as exc:
+            _explain(exc, self.statement_timeout)
+            raise
+
     async def adelete_thread(self, thread_id: str) -> None:
         """Delete every checkpoint, value and write of a thread, in all namespaces."""
-        await self._afetch(
-            self._stmts.delete_thread, {"thread_id": _k(str(thread_id))}, tx=True, rows=False
+        thread = _k(str(thread_id))
+        await self._arun_locked(
+            self._stmts.lock_threads,
+            {"locks": self._lock_keys([thread])},
+            self._stmts.delete_thread,
+            {"thread_id": thread},
         )
 
     async def _agc(self, cur: ACursor[Any], threads: Sequence[bytes]) -> None:
+        """Delete the values no checkpoint of ``threads`` refers to any more.
+
+        The threads' locks are taken first, so the deleting statements see every put
+        that committed and no put can reuse a value while they run.
+        """
         if threads:
-            await cur.execute(self._stmts.gc_blobs, {"threads": threads}, prepare=False)
-            await cur.execute(self._stmts.gc_elements, {"threads": threads}, prepare=False)
+            stmts = self._stmts
+            await cur.execute(stmts.lock_threads, {"locks": self._lock_keys(threads)})
+            await cur.execute(stmts.gc_blobs, {"threads": threads}, prepare=False)
+            await cur.execute(stmts.gc_elements, {"threads": threads}, prepare=False)
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
         """Delete the checkpoints whose ``metadata["run_id"]`` is listed, with their writes."""
@@ -312,8 +355,11 @@ class _AsyncCore(BasePostgresSaver):
         src, dst = str(source_thread_id), str(target_thread_id)
         if src == dst:
             return
-        await self._afetch(
-            self._stmts.copy_thread, {"src": _k(src), "dst": _k(dst)}, tx=True, rows=False
+        await self._arun_locked(
+            self._stmts.lock_thread_shared,
+            {"lock": self._lock_key(_k(dst))},
+            self._stmts.copy_thread,
+            {"src": _k(src), "dst": _k(dst)},
         )
 
     async def aprune(
@@ -338,9 +384,10 @@ class _AsyncCore(BasePostgresSaver):
             for thread_id in threads:
                 await self.adelete_thread(thread_id)
             return
+        keys = [_k(t) for t in threads]
         async with self._acursor(tx=True) as cur:
-            await cur.execute(
-                self._stmts.prune_keep, {"threads": [_k(t) for t in threads], "keep": keep}
-            )
+            # lock first: the pruning statement must see every committed checkpoint
+            await cur.execute(self._stmts.lock_threads, {"locks": self._lock_keys(keys)})
+            await cur.execute(self._stmts.prune_keep, {"threads": keys, "keep": keep})
             pruned = [r[0] for r in await cur.fetchall()]
             await self._agc(cur, pruned)

@@ -8,13 +8,19 @@ Schema (our own design; see the package README):
 
 * ``lg_checkpoints``: one row per checkpoint. ``body`` is the shared codec's encoding of the
   checkpoint (small scalar values inline, serialized with the saver's serializer);
-  ``blob_channels``/``blob_versions``/``hashes`` repeat the references the body makes to
-  ``lg_blobs`` and ``lg_elements`` (keys and hashes, never values) so that one statement
-  can join everything a read needs; ``metadata`` is JSONB with a GIN index for filters.
+  ``blob_channels``/``blob_versions`` repeat the references the body makes to ``lg_blobs``
+  (keys, never values) and ``hashes`` holds the element hashes of its lists (only there:
+  the body keeps their counts, see ``_rows.strip_lists``; older bodies kept both), so that one
+  statement can join everything a read needs; ``metadata`` is JSONB with a GIN index for
+  filters.
 * ``lg_blobs``: one value per (thread, namespace, channel, version), written once.
 * ``lg_elements``: elements of content-addressed lists, once per (thread, hash).
-* ``lg_writes``: pending writes, one row per (checkpoint, task, idx).
+* ``lg_writes``: pending writes, one row per (checkpoint, task, idx); task ids stored by
+  ``_rows.task_key`` (16 bytes for a UUID).
 * ``lg_migrations``: applied migration versions.
+
+Array parameters use binary placeholders (``%(name)b``): psycopg's text format escapes every
+array element with a regular expression, which cost more than the rest of a ``put``.
 
 Thread ids, namespaces, task ids and channel names are stored as UTF-8 ``bytea`` (they may contain NUL, which
 ``text`` refuses); other text keys use the "C" collation. Both orders equal the code point
@@ -29,10 +35,18 @@ from psycopg import sql
 
 __all__ = ["MIGRATIONS", "Query", "Statements"]
 
-Query = sql.SQL | sql.Composed
-"""A statement psycopg can execute."""
+Query = bytes | sql.SQL | sql.Composed
+"""A statement psycopg can execute. The hot statements are rendered to bytes once (psycopg
+would otherwise render a composed statement again at every execution)."""
 
 ADVISORY_LOCK_KEY = 0x6C67_636B_7074  # "lgckpt": serializes migrations across processes
+
+# Thread locks (transaction-level advisory locks keyed by a hash of schema + thread id, see
+# ``BasePostgresSaver._lock_key``): ``put`` and ``copy_thread`` hold the thread's lock in
+# shared mode while they insert-if-absent the values a new checkpoint refers to; garbage
+# collection (``prune``, ``delete_for_runs``) and ``delete_thread`` take it exclusively
+# *before* the statement that decides what is unreferenced, so that statement's snapshot
+# sees every committed checkpoint and no put can reuse a value it is about to delete.
 
 # Migrations: an append-only list; position = version. Each is applied in one transaction
 # together with its version row, under an advisory lock. ``{s}`` stands for the schema
@@ -102,40 +116,55 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX {checkpoints_id_idx} ON {checkpoints} (checkpoint_id)
     """,
+    # v8: task ids of pending writes stored compactly (``_rows.task_key``): a canonical
+    # UUID as its 16 bytes, a 16-byte other id followed by 0xFF (never in UTF-8)
+    r"""
+    WITH short AS (
+        UPDATE {writes} SET task_id = task_id || '\xff'::bytea WHERE length(task_id) = 16
+    )
+    UPDATE {writes} SET task_id = decode(replace(encode(task_id, 'escape'), '-', ''), 'hex')
+    WHERE length(task_id) = 36 AND encode(task_id, 'escape')
+        ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$'
+    """,
 ]
 
-# Output columns of every read (one row per checkpoint, blob, element or write):
-# kind, thread_id, checkpoint_ns, k1, k2, kb, k3, data, meta, idx
-#   kind 0 checkpoint: k1 = checkpoint_id, k2 = parent_id, data = body, meta = metadata
-#   kind 1 blob:       kb = channel, k3 = version key, data = value
-#   kind 2 element:    k3 = hash, data = value
-#   kind 3 write:      k1 = checkpoint_id, kb = task_id, k3 = channel, data = value, idx
-_READ_TAIL = """
-, refs AS (
-    SELECT DISTINCT c.thread_id, c.checkpoint_ns, r.channel, r.version
-    FROM page c CROSS JOIN LATERAL unnest(c.blob_channels, c.blob_versions) AS r(channel, version)
-), hs AS (
-    SELECT DISTINCT c.thread_id, substr(c.hashes, 16 * i + 1, 16) AS hash
-    FROM page c CROSS JOIN LATERAL generate_series(0, length(c.hashes) / 16 - 1) AS i
-)
-SELECT 0::int2 AS kind, c.thread_id, c.checkpoint_ns, c.checkpoint_id AS k1,
-    c.parent_id AS k2, NULL::bytea AS kb, NULL::bytea AS k3, c.body AS data,
-    c.metadata::text AS meta, NULL::int4 AS idx
-FROM page c
-UNION ALL
-SELECT 1::int2, b.thread_id, b.checkpoint_ns, NULL, NULL, b.channel, b.version, b.value,
-    NULL, NULL
-FROM refs r JOIN {blobs} b ON b.thread_id = r.thread_id
-    AND b.checkpoint_ns = r.checkpoint_ns AND b.channel = r.channel AND b.version = r.version
-UNION ALL
-SELECT 2::int2, e.thread_id, NULL, NULL, NULL, NULL, e.hash, e.value, NULL, NULL
-FROM hs JOIN {elements} e ON e.thread_id = hs.thread_id AND e.hash = hs.hash
-UNION ALL
-SELECT 3::int2, w.thread_id, w.checkpoint_ns, w.checkpoint_id, NULL, w.task_id, w.channel,
-    w.value, NULL, w.idx
-FROM page c
-JOIN {writes} w ON w.thread_id = c.thread_id AND w.checkpoint_ns = c.checkpoint_ns
-    AND w.checkpoint_id = c.checkpoint_id
+# Every read (get_tuple, a page of list) returns one row per checkpoint:
+#   thread_id, checkpoint_ns, checkpoint_id, parent_id, body, hashes, metadata (text),
+#   blobs: values of the blobs the checkpoint refers to, in reference order (NULL: absent),
+#   elems: list elements, one per hash position; NULL as a whole when ``hashes`` is a
+#          prefix of ``%(known)b`` (the client holds them), NULL at a position whose hash
+#          equals the same position of ``%(known)b``, or whose element is missing,
+#   w_task, w_channel, w_value, w_idx: the pending writes (NULL when none).
+_READ = """
+SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, c.hashes,
+    c.metadata::text,
+    ARRAY(
+        SELECT b.value
+        FROM unnest(c.blob_channels, c.blob_versions) WITH ORDINALITY AS r(channel, version, o)
+        LEFT JOIN {blobs} b ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns
+            AND b.channel = r.channel AND b.version = r.version
+        ORDER BY r.o
+    ) AS blobs,
+    CASE WHEN substr(%(known)b::bytea, 1, length(c.hashes)) = c.hashes THEN NULL ELSE ARRAY(
+        SELECT CASE
+            WHEN substr(c.hashes, 16 * i + 1, 16) = substr(%(known)b::bytea, 16 * i + 1, 16)
+            THEN NULL
+            ELSE (SELECT e.value FROM {elements} e
+                  WHERE e.thread_id = c.thread_id AND e.hash = substr(c.hashes, 16 * i + 1, 16))
+            END
+        FROM generate_series(0, length(c.hashes) / 16 - 1) AS i
+        ORDER BY i
+    ) END AS elems,
+    w.w_task, w.w_channel, w.w_value, w.w_idx
+FROM ({page}) c
+LEFT JOIN LATERAL (
+    SELECT array_agg(x.task_id) AS w_task, array_agg(x.channel) AS w_channel,
+        array_agg(x.value) AS w_value, array_agg(x.idx) AS w_idx
+    FROM {writes} x
+    WHERE x.checkpoint_id = c.checkpoint_id AND x.thread_id = c.thread_id
+      AND x.checkpoint_ns = c.checkpoint_ns
+) w ON true
+ORDER BY c.checkpoint_id DESC, c.thread_id DESC, c.checkpoint_ns DESC
 """
 
 _PAGE_COLUMNS = (
@@ -166,6 +195,8 @@ class Statements:
     prune_keep: Query
     gc_blobs: Query
     gc_elements: Query
+    lock_threads: Query
+    lock_thread_shared: Query
     set_timeout: Query
     tables: dict[str, sql.Identifier]
 
@@ -195,15 +226,19 @@ class Statements:
             return sql.Composed([sql.SQL(p).format(**fmt) for p in parts])
 
         page = (
-            "WITH page AS (SELECT {cols} FROM {checkpoints}"
+            "SELECT {cols} FROM {checkpoints}"
             " WHERE thread_id = %(thread_id)s AND checkpoint_ns = %(ns)s"
         )
+
+        def read(page_sql: str) -> bytes:
+            return sql.SQL(_READ).format(page=q(page_sql), **names).as_bytes(None)
+
         writes_insert = """
             INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id, idx,
                 channel, task_path, value)
             SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(task_id)s, x.idx, x.channel,
                 %(task_path)s, x.value
-            FROM unnest(%(idx)s::int4[], %(channel)s::bytea[], %(value)s::bytea[])
+            FROM unnest(%(idx)b::int4[], %(channel)b::bytea[], %(value)b::bytea[])
                 AS x(idx, channel, value)
         """
         upsert_checkpoint = """
@@ -229,37 +264,42 @@ class Statements:
             read_version=q("SELECT coalesce(max(v), -1) FROM {migrations}"),
             record_version=q("INSERT INTO {migrations} (v) VALUES (%s)"),
             migrations=[q(m) for m in MIGRATIONS],
-            get_latest=q(page, " ORDER BY checkpoint_id DESC LIMIT 1)", _READ_TAIL),
-            get_by_id=q(page, " AND checkpoint_id = %(checkpoint_id)s)", _READ_TAIL),
+            get_latest=read(page + " ORDER BY checkpoint_id DESC LIMIT 1"),
+            get_by_id=read(page + " AND checkpoint_id = %(checkpoint_id)s"),
             put=q(
                 """
-                WITH e AS (
+                WITH lk AS (SELECT pg_advisory_xact_lock_shared(%(lock)s::int8)),
+                e AS (
                     INSERT INTO {elements} (thread_id, hash, value)
                     SELECT %(thread_id)s, x.hash, x.value
-                    FROM unnest(%(e_hash)s::bytea[], %(e_value)s::bytea[]) AS x(hash, value)
+                    FROM unnest(%(e_hash)b::bytea[], %(e_value)b::bytea[]) AS x(hash, value)
+                    WHERE EXISTS (SELECT 1 FROM lk)
                     ON CONFLICT DO NOTHING
                 ), b AS (
                     INSERT INTO {blobs} (thread_id, checkpoint_ns, channel, version, value)
                     SELECT %(thread_id)s, %(ns)s, x.channel, x.version, x.value
-                    FROM unnest(%(b_channel)s::bytea[], %(b_version)s::bytea[],
-                        %(b_value)s::bytea[]) AS x(channel, version, value)
+                    FROM unnest(%(b_channel)b::bytea[], %(b_version)b::bytea[],
+                        %(b_value)b::bytea[]) AS x(channel, version, value)
+                    WHERE EXISTS (SELECT 1 FROM lk)
                     ON CONFLICT DO NOTHING
                 )
                 INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
                     body, blob_channels, blob_versions, hashes, metadata)
                 VALUES (%(thread_id)s, %(ns)s, %(checkpoint_id)s, %(parent_id)s, %(body)s,
-                    %(blob_channels)s::bytea[], %(blob_versions)s::bytea[], %(hashes)s,
+                    %(blob_channels)b::bytea[], %(blob_versions)b::bytea[], %(hashes)s,
                     %(metadata)s::jsonb)
                 """,
                 upsert_checkpoint,
+            ).as_bytes(None),
+            put_writes_ignore=q(writes_insert, " ON CONFLICT DO NOTHING RETURNING 1").as_bytes(
+                None
             ),
-            put_writes_ignore=q(writes_insert, " ON CONFLICT DO NOTHING RETURNING 1"),
             put_writes_upsert=q(
                 writes_insert,
                 """ ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
                 DO UPDATE SET channel = EXCLUDED.channel, value = EXCLUDED.value,
                     task_path = EXCLUDED.task_path RETURNING 1""",
-            ),
+            ).as_bytes(None),
             delete_thread=q(
                 """
                 WITH a AS (DELETE FROM {writes} WHERE thread_id = %(thread_id)s),
@@ -272,7 +312,7 @@ class Statements:
                 """
                 WITH d AS (
                     DELETE FROM {checkpoints}
-                    WHERE metadata ? 'run_id' AND (metadata ->> 'run_id') = ANY(%(run_ids)s)
+                    WHERE metadata ? 'run_id' AND (metadata ->> 'run_id') = ANY(%(run_ids)b)
                     RETURNING thread_id, checkpoint_ns, checkpoint_id
                 ), w AS (
                     DELETE FROM {writes} w USING d
@@ -317,7 +357,7 @@ class Statements:
                     SELECT thread_id, checkpoint_ns, checkpoint_id,
                         row_number() OVER (PARTITION BY thread_id, checkpoint_ns
                                            ORDER BY checkpoint_id DESC) AS rn
-                    FROM {checkpoints} WHERE thread_id = ANY(%(threads)s)
+                    FROM {checkpoints} WHERE thread_id = ANY(%(threads)b)
                 ), d AS (
                     DELETE FROM {checkpoints} c USING ranked r
                     WHERE r.rn > %(keep)s AND c.thread_id = r.thread_id
@@ -333,7 +373,7 @@ class Statements:
             ),
             gc_blobs=q(
                 """
-                DELETE FROM {blobs} b WHERE b.thread_id = ANY(%(threads)s)
+                DELETE FROM {blobs} b WHERE b.thread_id = ANY(%(threads)b)
                   AND NOT EXISTS (
                     SELECT 1 FROM {checkpoints} c
                     CROSS JOIN LATERAL unnest(c.blob_channels, c.blob_versions) AS r(ch, ve)
@@ -343,23 +383,26 @@ class Statements:
             ),
             gc_elements=q(
                 """
-                DELETE FROM {elements} e WHERE e.thread_id = ANY(%(threads)s)
+                DELETE FROM {elements} e WHERE e.thread_id = ANY(%(threads)b)
                   AND NOT EXISTS (
                     SELECT 1 FROM {checkpoints} c
                     WHERE c.thread_id = e.thread_id AND position(e.hash IN c.hashes) > 0)
                 """
             ),
+            lock_threads=sql.SQL(
+                "SELECT pg_advisory_xact_lock(k) FROM unnest(%(locks)b::int8[]) AS k"
+            ),
+            lock_thread_shared=sql.SQL("SELECT pg_advisory_xact_lock_shared(%(lock)s::int8)"),
             set_timeout=sql.SQL("SELECT set_config('statement_timeout', %s, true)"),
             tables=names,
         )
 
-    def list_page(self, conditions: list[sql.Composable]) -> sql.Composed:
+    def list_page(self, conditions: list[sql.Composable]) -> bytes:
         """A page of ``list``: ``conditions`` ANDed, newest first, ``%(page_size)s`` rows."""
         where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE")
-        head = sql.SQL(
-            "WITH page AS (SELECT {cols} FROM {checkpoints} WHERE {where}"
+        page = sql.SQL(
+            "SELECT {cols} FROM {checkpoints} WHERE {where}"
             " ORDER BY checkpoint_id DESC, thread_id DESC, checkpoint_ns DESC"
-            " LIMIT %(page_size)s)"
+            " LIMIT %(page_size)s"
         ).format(cols=sql.SQL(_PAGE_COLUMNS), checkpoints=self.tables["checkpoints"], where=where)
-        tail = sql.SQL(_READ_TAIL).format(**self.tables)
-        return sql.Composed([head, tail])
+        return sql.SQL(_READ).format(page=page, **self.tables).as_bytes(None)

@@ -38,6 +38,26 @@ from langgraph.checkpoint.postgres.base import BasePostgresSaver, _k
 
 __all__ = ["_SyncCore"]
 
+# SQLSTATEs after which the connection is gone, so a pooled statement may be retried
+# on another connection: connection exceptions (class 08) and server shutdowns.
+_LOST = ("57P01", "57P02", "57P03")
+
+
+def _connection_lost(exc: psycopg.OperationalError) -> bool:
+    """Whether ``exc`` means the connection died (not a statement error or a timeout)."""
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in _LOST
+
+
+def _explain(exc: psycopg.OperationalError, timeout: float | None) -> None:
+    """Add a note naming the saver's ``statement_timeout`` to a cancellation."""
+    add_note = getattr(exc, "add_note", None)  # Python >= 3.11
+    if isinstance(exc, psycopg.errors.QueryCanceled) and timeout is not None and add_note:
+        add_note(
+            f"the Postgres saver's statement_timeout={timeout}s cancelled the statement;"
+            " the saver stays usable (raise statement_timeout for slower operations)"
+        )
+
 
 class _SyncCore(BasePostgresSaver):
     """I/O of the sync saver (see :class:`~langgraph.checkpoint.postgres.PostgresSaver`)."""
@@ -137,8 +157,9 @@ class _SyncCore(BasePostgresSaver):
                 with self._cursor(tx) as cur:
                     cur.execute(stmt, params, prepare=self.prepare)
                     return cur.fetchall() if rows else []
-            except psycopg.OperationalError:
-                if attempt + 1 >= attempts:
+            except psycopg.OperationalError as exc:
+                if attempt + 1 >= attempts or not _connection_lost(exc):
+                    _explain(exc, self.statement_timeout)
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -207,9 +228,9 @@ class _SyncCore(BasePostgresSaver):
 
         One statement: the checkpoint, its values, list elements and pending writes.
         """
-        stmt, params = self._get_params(config)
+        stmt, params, known = self._get_params(config)
         rows = self._fetch(stmt, params)
-        found = self._decode_rows(rows)
+        found = self._decode_rows(rows, known)
         return found[0] if found else None
 
     def list(
@@ -228,13 +249,13 @@ class _SyncCore(BasePostgresSaver):
         plan = codec.plan_list(config, filter=filter, before=before, limit=limit)
         if limit is not None and limit <= 0:
             return
-        stmt, params = self._list_query(plan)
+        stmt, params, known = self._list_query(plan)
         produced = 0
         while True:
             size = codec.page_size(plan, produced)
             params["page_size"] = size
             rows = self._fetch(stmt, params)
-            page = self._decode_rows(rows)
+            page = self._decode_rows(rows, known)
             for item in page:
                 if plan.residual is not None and not plan.residual(item.metadata):
                     continue
@@ -257,7 +278,8 @@ class _SyncCore(BasePostgresSaver):
         Walks ``parent_config`` links, one statement per ancestor, until every channel
         has found its seed value.
         """
-        return BasePostgresSaver.get_delta_channel_history(self, config=config, channels=channels)
+        history = BasePostgresSaver.get_delta_channel_history
+        return history(self, config=config, channels=channels)
 
     # ------------------------------------------------------------------ writes
 
@@ -286,16 +308,39 @@ class _SyncCore(BasePostgresSaver):
             return
         self._fetch(prepared[0], prepared[1])
 
+    def _run_locked(
+        self, lock: Query, lock_params: dict[str, Any], stmt: Query, params: dict[str, Any]
+    ) -> None:
+        """Take thread locks, then run ``stmt`` (a later snapshot) in one transaction."""
+        try:
+            with self._cursor(tx=True) as cur:
+                cur.execute(lock, lock_params, prepare=False)
+                cur.execute(stmt, params, prepare=self.prepare)
+        except psycopg.OperationalError as exc:
+            _explain(exc, self.statement_timeout)
+            raise
+
     def delete_thread(self, thread_id: str) -> None:
         """Delete every checkpoint, value and write of a thread, in all namespaces."""
-        self._fetch(
-            self._stmts.delete_thread, {"thread_id": _k(str(thread_id))}, tx=True, rows=False
+        thread = _k(str(thread_id))
+        self._run_locked(
+            self._stmts.lock_threads,
+            {"locks": self._lock_keys([thread])},
+            self._stmts.delete_thread,
+            {"thread_id": thread},
         )
 
     def _gc(self, cur: Cursor[Any], threads: Sequence[bytes]) -> None:
+        """Delete the values no checkpoint of ``threads`` refers to any more.
+
+        The threads' locks are taken first, so the deleting statements see every put
+        that committed and no put can reuse a value while they run.
+        """
         if threads:
-            cur.execute(self._stmts.gc_blobs, {"threads": threads}, prepare=False)
-            cur.execute(self._stmts.gc_elements, {"threads": threads}, prepare=False)
+            stmts = self._stmts
+            cur.execute(stmts.lock_threads, {"locks": self._lock_keys(threads)})
+            cur.execute(stmts.gc_blobs, {"threads": threads}, prepare=False)
+            cur.execute(stmts.gc_elements, {"threads": threads}, prepare=False)
 
     def delete_for_runs(self, run_ids: Sequence[str]) -> None:
         """Delete the checkpoints whose ``metadata["run_id"]`` is listed, with their writes."""
@@ -312,7 +357,12 @@ class _SyncCore(BasePostgresSaver):
         src, dst = str(source_thread_id), str(target_thread_id)
         if src == dst:
             return
-        self._fetch(self._stmts.copy_thread, {"src": _k(src), "dst": _k(dst)}, tx=True, rows=False)
+        self._run_locked(
+            self._stmts.lock_thread_shared,
+            {"lock": self._lock_key(_k(dst))},
+            self._stmts.copy_thread,
+            {"src": _k(src), "dst": _k(dst)},
+        )
 
     def prune(
         self,
@@ -336,7 +386,10 @@ class _SyncCore(BasePostgresSaver):
             for thread_id in threads:
                 self.delete_thread(thread_id)
             return
+        keys = [_k(t) for t in threads]
         with self._cursor(tx=True) as cur:
-            cur.execute(self._stmts.prune_keep, {"threads": [_k(t) for t in threads], "keep": keep})
+            # lock first: the pruning statement must see every committed checkpoint
+            cur.execute(self._stmts.lock_threads, {"locks": self._lock_keys(keys)})
+            cur.execute(self._stmts.prune_keep, {"threads": keys, "keep": keep})
             pruned = [r[0] for r in cur.fetchall()]
             self._gc(cur, pruned)

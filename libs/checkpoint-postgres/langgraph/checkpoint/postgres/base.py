@@ -7,6 +7,7 @@ Turning a checkpoint into statement parameters and result rows back into
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -31,6 +32,7 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.base import _codec as codec
 from langgraph.checkpoint.errors import InvalidConfigError
+from langgraph.checkpoint.postgres import _rows
 from langgraph.checkpoint.postgres._sql import Query, Statements
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 
@@ -106,6 +108,18 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         self.prepare: bool | None = True if prepare else False
         self.statement_timeout = statement_timeout
         self._stmts = Statements.build(schema)
+        self._known = _rows.KnownLists()
+        self._plans: dict[tuple[bytes, bytes], codec.BodyPlan] = {}
+
+    def _lock_key(self, thread: bytes) -> int:
+        """The advisory lock key of a stored thread id (see ``_sql.py``, thread locks)."""
+        scope = (self.schema or "").encode() + b"\x00"
+        digest = hashlib.blake2b(scope + thread, digest_size=8, person=b"lgpg-thread").digest()
+        return int.from_bytes(digest, "big", signed=True)
+
+    def _lock_keys(self, threads: Iterable[bytes]) -> list[int]:
+        """Sorted lock keys of several threads (a fixed order never deadlocks)."""
+        return sorted({self._lock_key(t) for t in threads})
 
     @property
     def _timeout_ms(self) -> str | None:
@@ -155,25 +169,30 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             b_value.append(codec.encode_value(value, dumps))
         e_hash: list[bytes] = []
         e_value: list[bytes] = []
-        seen: set[bytes] = set()
+        by_hash: dict[bytes, bytes] = {}
         for elem in enc.elements:
-            if elem.hash in seen:
+            if elem.hash in by_hash:
                 continue
-            seen.add(elem.hash)
+            data = elem.data if elem.data is not None else codec.encode_value(elem.value, dumps)
+            by_hash[elem.hash] = data
             e_hash.append(elem.hash)
-            e_value.append(
-                elem.data if elem.data is not None else codec.encode_value(elem.value, dumps)
-            )
-        keys, hashes = codec.body_refs(enc.body)
+            e_value.append(data)
+        keys = codec.blob_keys(enc.body)
+        body, hashes = _rows.strip_lists(enc.body) if enc.elements else (enc.body, b"")
+        thread_key = _k(thread_id)
+        if hashes:
+            positions = [by_hash[e.hash] for e in enc.elements]
+            self._known.remember(thread_key, _k(ns), _rows.Lists(hashes, positions))
         params = {
-            "thread_id": _k(thread_id),
+            "lock": self._lock_key(thread_key),
+            "thread_id": thread_key,
             "ns": _k(ns),
             "checkpoint_id": checkpoint_id,
             "parent_id": config["configurable"].get("checkpoint_id") or None,
-            "body": enc.body,
+            "body": body,
             "blob_channels": [_k(k[0]) for k in keys],
             "blob_versions": [_pg_version_key(k[1]) for k in keys],
-            "hashes": b"".join(hashes),
+            "hashes": hashes,
             "metadata": meta,
             "e_hash": e_hash,
             "e_value": e_value,
@@ -207,7 +226,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             "thread_id": _k(thread_id),
             "ns": _k(ns),
             "checkpoint_id": checkpoint_id,
-            "task_id": _k(str(task_id)),
+            "task_id": _rows.task_key(str(task_id)),
             "task_path": task_path,
             "idx": list(by_idx),
             "channel": [_k(v[0]) for v in by_idx.values()],
@@ -218,23 +237,35 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
 
     # ------------------------------------------------------------------ reads
 
-    def _get_params(self, config: RunnableConfig) -> tuple[Query, dict[str, Any]]:
+    def _get_params(self, config: RunnableConfig) -> tuple[Query, dict[str, Any], Any]:
+        """Statement, parameters and known lists of ``get_tuple``."""
         thread_id = require_thread_id(config, "get_tuple")
         configurable = config["configurable"]
         ns = configurable.get("checkpoint_ns", "") or ""
         checkpoint_id = configurable.get("checkpoint_id")
-        params: dict[str, Any] = {"thread_id": _k(thread_id), "ns": _k(ns)}
+        thread, ns_key = _k(thread_id), _k(ns)
+        known = self._known.get(thread, ns_key)
+        params: dict[str, Any] = {
+            "thread_id": thread,
+            "ns": ns_key,
+            "known": known.hashes if known is not None else b"",
+        }
         if checkpoint_id:
             params["checkpoint_id"] = str(checkpoint_id)
-            return self._stmts.get_by_id, params
-        return self._stmts.get_latest, params
+            return self._stmts.get_by_id, params, known
+        return self._stmts.get_latest, params, known
 
-    def _list_query(self, plan: codec.ListPlan) -> tuple[Query, dict[str, Any]]:
+    def _list_query(self, plan: codec.ListPlan) -> tuple[Query, dict[str, Any], Any]:
+        """Statement, parameters and known lists of the pages of ``list``."""
         conds: list[sql.Composable] = []
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = {"known": b""}
+        known = None
         if plan.thread_id is not None:
             conds.append(sql.SQL("thread_id = %(thread_id)s"))
             params["thread_id"] = _k(plan.thread_id)
+            known = self._known.get(params["thread_id"], _k(plan.checkpoint_ns or ""))
+            if known is not None:
+                params["known"] = known.hashes
         if plan.checkpoint_ns is not None:
             conds.append(sql.SQL("checkpoint_ns = %(ns)s"))
             params["ns"] = _k(plan.checkpoint_ns)
@@ -253,44 +284,55 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             )
         )
         params.update(cursor_id=None, cursor_thread=None, cursor_ns=None)
-        return self._stmts.list_page(conds), params
+        return self._stmts.list_page(conds), params, known
 
-    def _decode_rows(self, rows: Iterable[tuple[Any, ...]]) -> list[CheckpointTuple]:
-        """Assemble the rows of one read statement into tuples, newest first."""
+    def _plan(self, body: bytes, hashes: bytes) -> codec.BodyPlan:
+        key = (body, hashes)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = codec.plan_body(_rows.restore_lists(body, hashes))
+            if len(self._plans) >= 4096:
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
+
+    def _decode_rows(
+        self, rows: Iterable[tuple[Any, ...]], known: _rows.Lists | None
+    ) -> list[CheckpointTuple]:
+        """Turn the rows of one read statement (see ``_sql._READ``) into tuples.
+
+        ``known`` is what was sent as ``%(known)s`` (valid for rows of its thread only:
+        the statement sends it only when every row is of that thread).
+        """
         loads = self.serde.loads_typed
-        heads: list[tuple[Any, ...]] = []
-        blobs: dict[tuple[str, str], dict[tuple[str, Any], bytes]] = {}
-        elements: dict[str, dict[bytes, bytes]] = {}
-        writes: dict[tuple[str, str, str], list[tuple[str, int, str, bytes]]] = {}
-        for kind, raw_thread, raw_ns, k1, k2, kb, k3, data, meta, idx in rows:
-            thread_id = _t(raw_thread)
-            ns = _t(raw_ns) if raw_ns is not None else ""
-            if kind == 0:
-                heads.append((thread_id, ns, k1, k2, data, meta))
-            elif kind == 1:
-                blobs.setdefault((thread_id, ns), {})[(_t(kb), bytes(k3))] = bytes(data)
-            elif kind == 2:
-                elements.setdefault(thread_id, {})[bytes(k3)] = bytes(data)
-            else:
-                writes.setdefault((thread_id, ns, k1), []).append(
-                    (_t(kb), idx, _t(k3), bytes(data))
-                )
         out: list[CheckpointTuple] = []
-        heads.sort(key=lambda h: (h[2], h[0], h[1]), reverse=True)
-        for thread_id, ns, checkpoint_id, parent_id, body, meta in heads:
-            body = bytes(body)
-            thread_blobs = blobs.get((thread_id, ns), {})
-            keys, _ = codec.body_refs(body)
-            wanted = {
-                k: thread_blobs[(k[0], _pg_version_key(k[1]))]
-                for k in keys
-                if (k[0], _pg_version_key(k[1])) in thread_blobs
+        for row in rows:
+            (raw_thread, raw_ns, checkpoint_id, parent_id, body, hashes, meta, blob_values,
+             elems, w_task, w_channel, w_value, w_idx) = row  # fmt: skip
+            thread_id = _t(raw_thread)
+            ns = _t(raw_ns)
+            plan = self._plan(body, hashes)
+            blobs = {
+                key: value
+                for key, value in zip(plan.blob_keys, blob_values, strict=False)
+                if value is not None
             }
-            checkpoint = codec.decode_checkpoint(
-                checkpoint_id, body, wanted, elements.get(thread_id, {}), loads
-            )
-            pending = sorted(
-                writes.get((thread_id, ns, checkpoint_id), ()), key=lambda w: (w[0], w[1])
+            ready: dict[bytes, bytes] = {}
+            elements: dict[bytes, bytes] = {}
+            if hashes:
+                lists = _rows.resolve(checkpoint_id, hashes, elems, known)
+                if elems is not None:
+                    self._known.remember(bytes(raw_thread), bytes(raw_ns), lists)
+                ready, elements = _rows.ready_lists([raw for _, raw in plan.lists], lists)
+            writes: list[tuple[str, str, bytes]] = []
+            if w_task is not None:
+                order = sorted(
+                    (_rows.task_from_key(t), i, _t(c), v)
+                    for t, i, c, v in zip(w_task, w_idx, w_channel, w_value, strict=True)
+                )
+                writes = [(t, c, v) for t, _i, c, v in order]
+            checkpoint, pending = codec.build_checkpoint(
+                plan, checkpoint_id, blobs, elements, loads, ready, writes, str
             )
             out.append(
                 CheckpointTuple(
@@ -298,10 +340,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
                     checkpoint=checkpoint,  # type: ignore[arg-type]
                     metadata=codec.loads_metadata(meta),  # type: ignore[arg-type]
                     parent_config=_config(thread_id, ns, parent_id) if parent_id else None,
-                    pending_writes=[
-                        codec.decode_write(task_id, channel, value, loads)
-                        for task_id, _idx, channel, value in pending
-                    ],
+                    pending_writes=pending,
                 )
             )
         return out

@@ -1,0 +1,228 @@
+"""Postgres-specific row encoding on top of the shared codec, without I/O.
+
+Bodies
+    The codec's body holds every content-addressed list as the concatenation of its
+    element hashes; the row also needs them in the ``hashes`` column (reads join list
+    elements and garbage collection checks references with it). :func:`strip_lists`
+    stores them once: in the body each list's hashes are replaced by their count, and
+    :func:`restore_lists` puts them back from the ``hashes`` column. Bodies written
+    before this (full hashes in the body) read back unchanged.
+
+Task ids
+    :func:`task_key` stores a canonical UUID task id as its 16 bytes and any other id as
+    its UTF-8 bytes (a 16-byte one followed by ``0xFF``, which UTF-8 never contains, so
+    the two never collide); :func:`task_from_key` is the inverse. Old rows (UTF-8 of any
+    id) decode the same way unless the id is a 16-byte string ending in ``0xFF``, which
+    is not valid UTF-8.
+
+Known elements
+    :class:`KnownLists` remembers, per (thread, namespace), the element hashes and
+    packed bytes of the last list read or written. Elements are content-addressed and
+    immutable, so a read sends those hashes (``%(known)s``) and the server returns only
+    the elements at positions that differ; :meth:`KnownLists.resolve` fills in the rest.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import ormsgpack
+
+from langgraph.checkpoint.base import _codec as codec
+from langgraph.checkpoint.errors import DeserializationError
+
+__all__ = [
+    "KnownLists",
+    "Lists",
+    "ready_lists",
+    "resolve",
+    "restore_lists",
+    "strip_lists",
+    "task_from_key",
+    "task_key",
+]
+
+HASH = codec.HASH_SIZE
+_LISTS = 9  # position of the list references in a body
+
+
+def strip_lists(body: bytes) -> tuple[bytes, bytes]:
+    """``(body without list hashes, concatenated hashes)`` (see the module docstring)."""
+    parts = ormsgpack.unpackb(body)
+    lists = parts[_LISTS]
+    if not lists:
+        return body, b""
+    chunks = []
+    for i in range(1, len(lists), 2):
+        raw = lists[i]
+        chunks.append(raw)
+        lists[i] = len(raw) // HASH
+    return ormsgpack.packb(parts), b"".join(chunks)
+
+
+def restore_lists(body: bytes, hashes: bytes) -> list[Any]:
+    """The parsed body with its list hashes back (accepts old and stripped bodies)."""
+    parts = codec.parse_body(body)
+    lists = parts[_LISTS]
+    if lists and type(lists[1]) is int:
+        pos = 0
+        for i in range(1, len(lists), 2):
+            end = pos + lists[i] * HASH
+            if end > len(hashes):
+                raise DeserializationError("checkpoint list references are truncated")
+            lists[i] = hashes[pos:end]
+            pos = end
+    return parts
+
+
+def task_key(task_id: str) -> bytes:
+    """Stored form of a task id (see the module docstring)."""
+    key = codec.id_key(task_id)
+    if isinstance(key, bytes):
+        return key
+    raw = key.encode("utf-8", "surrogatepass")
+    return raw + b"\xff" if len(raw) == HASH else raw
+
+
+def task_from_key(raw: bytes) -> str:
+    """Inverse of :func:`task_key`."""
+    if len(raw) == HASH:
+        return codec.id_from_key(raw)
+    if len(raw) == HASH + 1 and raw[HASH] == 0xFF:
+        raw = raw[:HASH]
+    return raw.decode("utf-8", "surrogatepass")
+
+
+@dataclass(slots=True)
+class Lists:
+    """Element hashes and packed values at every position of a row's lists."""
+
+    hashes: bytes
+    packed: list[bytes]
+    payload: bytes | None = None
+    """Concatenated msgpack payloads (every element plain), filled on demand."""
+    ends: list[int] | None = None
+    plain: bool | None = None
+
+    def plain_payload(self) -> tuple[bytes, list[int]] | None:
+        """``(payload, ends)`` when every element is a plain msgpack value."""
+        if self.plain is None:
+            joined = codec.join_plain(self.packed)
+            self.plain = joined is not None
+            if joined is not None:
+                self.payload, self.ends = joined
+        if self.plain and self.payload is not None and self.ends is not None:
+            return self.payload, self.ends
+        return None
+
+    def size(self) -> int:
+        return len(self.hashes) + sum(map(len, self.packed))
+
+
+class KnownLists:
+    """Bounded per-(thread, namespace) memory of the last list elements seen."""
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._lists: dict[tuple[bytes, bytes], Lists] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, thread: bytes, ns: bytes) -> Lists | None:
+        return self._lists.get((thread, ns))
+
+    def remember(self, thread: bytes, ns: bytes, lists: Lists) -> None:
+        """Keep ``lists`` unless it is a prefix of what is already known."""
+        if not lists.hashes:
+            return
+        key = (thread, ns)
+        with self._lock:
+            old = self._lists.get(key)
+            if old is not None:
+                if old.hashes.startswith(lists.hashes):
+                    return
+                self._bytes -= old.size()
+            size = lists.size()
+            if self._bytes + size > self.max_bytes:
+                self._lists.clear()
+                self._bytes = 0
+            self._lists[key] = lists
+            self._bytes += size
+
+    def forget_thread(self, thread: bytes) -> None:
+        """Drop what is known of a thread (it was deleted)."""
+        with self._lock:
+            for key in [k for k in self._lists if k[0] == thread]:
+                self._bytes -= self._lists.pop(key).size()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._lists.clear()
+            self._bytes = 0
+
+
+def resolve(
+    checkpoint_id: str, hashes: bytes, elems: list[Any] | None, known: Lists | None
+) -> Lists:
+    """The elements of a row: from the server's ``elems`` and the ``known`` lists.
+
+    Raises:
+        DeserializationError: an element is missing (storage damaged).
+    """
+    n = len(hashes) // HASH
+    if elems is None:
+        if n == 0:
+            return Lists(hashes, [])
+        if known is None or not known.hashes.startswith(hashes):
+            raise DeserializationError(
+                f"checkpoint {checkpoint_id!r}: list elements were not returned"
+            )
+        if len(known.hashes) == len(hashes):
+            return known
+        out = Lists(hashes, known.packed[:n])
+        full = known.plain_payload()
+        if full is not None:
+            payload, ends = full
+            out.plain = True
+            out.ends = ends[:n]
+            out.payload = payload[: ends[n - 1]]
+        return out
+    kh = known.hashes if known is not None else b""
+    kp = known.packed if known is not None else []
+    packed: list[bytes] = []
+    for i, value in enumerate(elems):
+        if value is None:
+            lo = i * HASH
+            if i < len(kp) and kh[lo : lo + HASH] == hashes[lo : lo + HASH]:
+                packed.append(kp[i])
+                continue
+            raise DeserializationError(
+                f"checkpoint {checkpoint_id!r} refers to a missing list element "
+                f"{hashes[lo : lo + HASH].hex()} (storage damaged)"
+            )
+        packed.append(value)
+    return Lists(hashes, packed)
+
+
+def ready_lists(raws: list[bytes], lists: Lists) -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
+    """``(ready, elements)`` for :func:`codec.build_checkpoint`: msgpack arrays of the
+    plain lists by reference (``raws``: the lists' hashes, in body order), element
+    bytes by hash for the others."""
+    ready: dict[bytes, bytes] = {}
+    elements: dict[bytes, bytes] = {}
+    plain = lists.plain_payload()
+    pos = 0
+    for raw in raws:
+        n = len(raw) // HASH
+        if plain is not None:
+            payload, ends = plain
+            start = ends[pos - 1] if pos else 0
+            end = ends[pos + n - 1] if n else start
+            ready[raw] = codec.msgpack_list(n, payload[start:end])
+        else:
+            for j in range(n):
+                elements[raw[j * HASH : (j + 1) * HASH]] = lists.packed[pos + j]
+        pos += n
+    return ready, elements

@@ -1,0 +1,115 @@
+"""Unit tests of the Postgres-specific row encoding (no database)."""
+
+from __future__ import annotations
+
+import uuid
+
+import ormsgpack
+import pytest
+
+from langgraph.checkpoint.base import _codec as codec
+from langgraph.checkpoint.base import empty_checkpoint
+from langgraph.checkpoint.errors import DeserializationError
+from langgraph.checkpoint.postgres import _rows
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+SERDE = JsonPlusSerializer()
+
+
+def _encoded() -> codec.EncodedCheckpoint:
+    cp = dict(empty_checkpoint())
+    cp["channel_values"] = {
+        "a": [{"m": 1}, {"m": 2}, {"m": 1}],
+        "b": [{"x": "y"}, {"z": 0}],
+        "n": 3,
+    }
+    cp["channel_versions"] = {"a": 1, "b": 1, "n": 1}
+    return codec.encode_checkpoint(cp, cp["channel_versions"], SERDE.dumps_typed)
+
+
+def test_strip_and_restore_lists() -> None:
+    enc = _encoded()
+    stripped, hashes = _rows.strip_lists(enc.body)
+    assert len(stripped) < len(enc.body)
+    assert hashes == b"".join(codec.body_refs(enc.body)[1])
+    assert _rows.restore_lists(stripped, hashes) == ormsgpack.unpackb(enc.body)
+    # an old body (hashes inline) restores to itself
+    assert _rows.restore_lists(enc.body, hashes) == ormsgpack.unpackb(enc.body)
+    with pytest.raises(DeserializationError):
+        _rows.restore_lists(stripped, hashes[:-1])
+
+
+def test_body_without_lists_is_unchanged() -> None:
+    cp = dict(empty_checkpoint())
+    cp["channel_values"] = {"n": 1}
+    cp["channel_versions"] = {"n": 1}
+    enc = codec.encode_checkpoint(cp, {"n": 1}, SERDE.dumps_typed)
+    assert _rows.strip_lists(enc.body) == (enc.body, b"")
+
+
+@pytest.mark.parametrize(
+    "task_id",
+    [
+        str(uuid.uuid4()),
+        "1" * 16,
+        "abcdefghijklmno\u00e9",  # 17 UTF-8 bytes
+        "sixteen-chars-id",
+        "",
+        "t",
+        str(uuid.uuid4()).upper(),
+        "x\x00y",
+        "\ud800 lone surrogate",
+    ],
+)
+def test_task_key_round_trip(task_id: str) -> None:
+    key = _rows.task_key(task_id)
+    assert _rows.task_from_key(key) == task_id
+    assert len(key) != 16 or task_id == codec.id_from_key(key)
+
+
+def test_task_keys_never_collide() -> None:
+    u = uuid.UUID(bytes=b"sixteen-chars-id")
+    assert _rows.task_key(str(u)) != _rows.task_key("sixteen-chars-id")
+
+
+def test_resolve_uses_known_elements_and_reports_missing_ones() -> None:
+    h = [bytes([i]) * 16 for i in range(4)]
+    packed = [b"\x01" + ormsgpack.packb(i) for i in range(4)]
+    known = _rows.Lists(b"".join(h[:3]), packed[:3])
+    # a prefix of what is known: nothing was sent
+    got = _rows.resolve("c", b"".join(h[:2]), None, known)
+    assert got.packed == packed[:2]
+    assert got.plain_payload() == (b"".join(p[1:] for p in packed[:2]), [1, 2])
+    # one new element at the end
+    got = _rows.resolve("c", b"".join(h), [None, None, None, packed[3]], known)
+    assert got.packed == packed
+    # a position that is neither known nor returned: damaged storage
+    with pytest.raises(DeserializationError, match="missing list element"):
+        _rows.resolve("c", h[3] + h[1], [None, None], known)
+    with pytest.raises(DeserializationError):
+        _rows.resolve("c", h[3], None, known)
+
+
+def test_ready_lists_slices_plain_payloads() -> None:
+    h = [bytes([i]) * 16 for i in range(3)]
+    packed = [b"\x01" + ormsgpack.packb({"i": i}) for i in range(3)]
+    lists = _rows.Lists(b"".join(h), packed)
+    ready, elements = _rows.ready_lists([h[0] + h[1], h[2]], lists)
+    assert not elements
+    assert ormsgpack.unpackb(ready[h[0] + h[1]]) == [{"i": 0}, {"i": 1}]
+    assert ormsgpack.unpackb(ready[h[2]]) == [{"i": 2}]
+    other = _rows.Lists(b"".join(h), [b"\x00\x03abc", *packed[1:]])
+    ready, elements = _rows.ready_lists([b"".join(h)], other)
+    assert not ready and set(elements) == set(h)
+
+
+def test_known_lists_keep_the_longest_and_stay_bounded() -> None:
+    known = _rows.KnownLists(max_bytes=200)
+    long = _rows.Lists(b"a" * 32, [b"\x01\x01", b"\x01\x02"])
+    known.remember(b"t", b"", long)
+    known.remember(b"t", b"", _rows.Lists(b"a" * 16, [b"\x01\x01"]))
+    assert known.get(b"t", b"") is long
+    known.remember(b"u", b"", _rows.Lists(b"b" * 160, [b"\x01"] * 10))
+    assert known.get(b"t", b"") is None  # over the budget: forgotten
+    known.forget_thread(b"u")
+    assert known.get(b"u", b"") is None
