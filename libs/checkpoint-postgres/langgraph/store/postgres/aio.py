@@ -1,0 +1,190 @@
+"""``AsyncPostgresStore``: the asyncio Postgres store.
+
+Example:
+    >>> async with AsyncPostgresStore.from_conn_string(uri) as store:  # doctest: +SKIP
+    ...     await store.setup()
+    ...     await store.aput(("docs",), "a", {"n": 1})
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from psycopg import AsyncConnection, AsyncPipeline
+from psycopg_pool import AsyncConnectionPool
+
+from langgraph.store.base import IndexConfig, TTLConfig
+from langgraph.store.base.batch import AsyncBatchedBaseStore
+from langgraph.store.postgres._async import _AsyncStoreCore
+from langgraph.store.postgres.base import (
+    ANNIndexConfig,
+    HNSWConfig,
+    IVFFlatConfig,
+    PoolConfig,
+    PostgresIndexConfig,
+    sweep_interval_seconds,
+)
+
+__all__ = [
+    "ANNIndexConfig",
+    "AsyncPostgresStore",
+    "HNSWConfig",
+    "IVFFlatConfig",
+    "PoolConfig",
+    "PostgresIndexConfig",
+]
+
+logger = logging.getLogger("langgraph.store.postgres")
+
+
+class AsyncPostgresStore(_AsyncStoreCore, AsyncBatchedBaseStore):
+    """Long-term memory store on PostgreSQL for asyncio code; concurrent calls are batched.
+
+    Must be created inside a running event loop. Concurrent ``aget``/``asearch``/``aput``
+    calls issued in one loop tick run as one batch (one transaction). The sync methods
+    work from other threads and raise :class:`asyncio.InvalidStateError` on the loop's
+    own thread. Call :meth:`setup` once to create the tables.
+
+    Args:
+        conn: An ``AsyncConnection`` or an ``AsyncConnectionPool`` (any settings).
+        pipe: An ``AsyncPipeline`` of ``conn`` (single connection only).
+        deserializer: Decodes a stored value from its JSON bytes (default ``json.loads``).
+        index: Semantic search config (see :class:`PostgresIndexConfig`).
+        ttl: TTL config: ``default_ttl``, ``refresh_on_read``,
+            ``sweep_interval_minutes``, ``omit_expired``.
+        schema: Schema holding the tables (default: the connection's ``search_path``).
+    """
+
+    def __init__(
+        self,
+        conn: AsyncConnection[Any] | AsyncConnectionPool[Any],
+        *,
+        pipe: AsyncPipeline | None = None,
+        deserializer: Callable[[bytes], dict[str, Any]] | None = None,
+        index: PostgresIndexConfig | IndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+        schema: str | None = None,
+    ) -> None:
+        AsyncBatchedBaseStore.__init__(self)
+        self._init_core(
+            conn, pipe=pipe, deserializer=deserializer, index=index, ttl=ttl, schema=schema
+        )
+        self._sweeper: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_conn_string(
+        cls,
+        conn_string: str,
+        *,
+        pipeline: bool = False,
+        pool_config: PoolConfig | None = None,
+        index: PostgresIndexConfig | IndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+        schema: str | None = None,
+    ) -> AsyncPostgresStore:
+        """A store on its own connection (or pool) to ``conn_string``, opened on first use.
+
+        Use it as ``async with AsyncPostgresStore.from_conn_string(uri) as store:``
+        (closed on exit) or directly (``await store.aclose()`` when done). Must be
+        called inside a running event loop.
+
+        Args:
+            conn_string: A libpq URI or key/value connection string.
+            pipeline: Run statements through a pipeline (single connection only).
+            pool_config: Build an ``AsyncConnectionPool`` with these settings instead.
+            index: Semantic search config.
+            ttl: TTL config.
+            schema: Schema holding the tables.
+        """
+        store = cls(None, index=index, ttl=ttl, schema=schema)  # type: ignore[arg-type]
+        store._own(conn_string, pipeline, pool_config)
+        return store
+
+    async def __aenter__(self) -> AsyncPostgresStore:
+        await super().__aenter__()
+        return self
+
+    async def aclose(self) -> None:
+        """Stop the sweeper and close the connection or pool if this store opened it."""
+        await self.stop_ttl_sweeper()
+        await super().aclose()
+
+    def __del__(self) -> None:
+        AsyncBatchedBaseStore.__del__(self)
+        task = getattr(self, "_sweeper", None)
+        if task is not None and not task.done():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(task.cancel)
+
+    async def setup(self) -> None:
+        """Create or upgrade the tables (idempotent; safe from many processes at once)."""
+        await self.asetup()
+
+    async def sweep_ttl(self) -> int:
+        """Delete expired items now (a coroutine, as upstream's); see :meth:`asweep_ttl`."""
+        return await self.asweep_ttl()
+
+    # -- TTL sweeper ------------------------------------------------------------------
+
+    async def start_ttl_sweeper(
+        self, sweep_interval_minutes: float | None = None
+    ) -> asyncio.Task[None]:
+        """Start a task named ``ttl_sweeper`` that calls :meth:`asweep_ttl` periodically.
+
+        Several stores (processes) may sweep one table at once: each sweep deletes
+        bounded batches and skips rows another sweeper holds.
+
+        Args:
+            sweep_interval_minutes: Period; default ``ttl_config["sweep_interval_minutes"]``
+                or 5. The first sweep happens after one period.
+
+        Returns:
+            The task (the running one if already started; an already finished task when
+            there is no ``ttl`` config).
+        """
+        if self._sweeper is not None and not self._sweeper.done():
+            return self._sweeper
+        if not self.ttl_config:
+            task = asyncio.create_task(asyncio.sleep(0), name="ttl_sweeper")
+            await task
+            return task
+        period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
+
+        async def run() -> None:
+            while True:
+                await asyncio.sleep(period)
+                try:
+                    removed = await self.asweep_ttl()
+                    if removed:
+                        logger.info("store TTL sweeper removed %d items", removed)
+                except Exception:
+                    logger.exception("store TTL sweep failed")
+
+        self._sweeper = asyncio.create_task(run(), name="ttl_sweeper")
+        return self._sweeper
+
+    async def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
+        """Stop the sweeper task.
+
+        Args:
+            timeout: Seconds to wait for it to finish (``None`` = until it has).
+
+        Returns:
+            ``True`` if no sweeper is left running.
+        """
+        task, self._sweeper = self._sweeper, None
+        if task is None or task.done():
+            return True
+        task.cancel()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+        except asyncio.CancelledError:
+            pass
+        except asyncio.TimeoutError:
+            self._sweeper = task
+            return False
+        return task.done()

@@ -1,0 +1,268 @@
+"""``PostgresStore``: the synchronous Postgres store, and its configuration types.
+
+Behaviour matches :class:`~langgraph.store.memory.InMemoryStore` (filters with the exact
+semantics of ``langgraph.store.base._filters``, ``created_at`` kept on overwrite,
+``list(namespace)``), persisted in PostgreSQL. Schema and queries: ``_sql.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import concurrent.futures
+import functools
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, TypedDict
+
+from psycopg import Connection, Pipeline
+from psycopg_pool import ConnectionPool
+
+from langgraph.store.base import IndexConfig, Item, Op, Result, TTLConfig
+from langgraph.store.postgres._sync import _SyncStoreCore
+
+__all__ = [
+    "ANNIndexConfig",
+    "HNSWConfig",
+    "IVFFlatConfig",
+    "PoolConfig",
+    "PostgresIndexConfig",
+    "PostgresStore",
+]
+
+_List = builtins.list
+logger = logging.getLogger("langgraph.store.postgres")
+
+
+class PoolConfig(TypedDict, total=False):
+    """Connection pool settings for ``from_conn_string``.
+
+    Keys:
+        min_size: Connections kept open (default 1).
+        max_size: Upper bound (default: ``min_size``).
+        kwargs: Extra ``connect()`` arguments, merged over ``autocommit=True``.
+    """
+
+    min_size: int
+    max_size: int | None
+    kwargs: dict[str, Any]
+
+
+class ANNIndexConfig(TypedDict, total=False):
+    """Approximate-nearest-neighbour index of the embeddings (pgvector only).
+
+    Keys:
+        kind: ``"hnsw"`` (default), ``"ivfflat"`` or ``"flat"`` (no index).
+        vector_type: ``"vector"`` (default, float4) or ``"halfvec"`` (float2).
+    """
+
+    kind: Literal["hnsw", "ivfflat", "flat"]
+    vector_type: Literal["vector", "halfvec"]
+
+
+class HNSWConfig(ANNIndexConfig, total=False):
+    """HNSW parameters: ``m`` (links per node) and ``ef_construction``."""
+
+    m: int
+    ef_construction: int
+
+
+class IVFFlatConfig(ANNIndexConfig, total=False):
+    """IVFFlat parameter: ``nlist`` (number of lists; ``lists`` is accepted too)."""
+
+    nlist: int
+
+
+class PostgresIndexConfig(IndexConfig, total=False):
+    """Semantic search config of a Postgres store.
+
+    Keys (besides ``dims``, ``embed``, ``fields``):
+        ann_index_config: The ANN index (default HNSW on ``vector``).
+        distance_type: ``"cosine"`` (default; score = cosine similarity), ``"l2"``
+            (score = minus the distance) or ``"inner_product"`` (score = dot product).
+    """
+
+    ann_index_config: ANNIndexConfig
+    distance_type: Literal["l2", "inner_product", "cosine"]
+
+
+def sweep_interval_seconds(ttl: TTLConfig | None, minutes: float | None) -> float:
+    """Sweeper period: the argument, else ``sweep_interval_minutes``, else 5 minutes."""
+    if minutes is None and ttl:
+        minutes = ttl.get("sweep_interval_minutes")
+    return float(minutes if minutes is not None else 5) * 60.0
+
+
+class PostgresStore(_SyncStoreCore):
+    """Long-term memory store on PostgreSQL (psycopg 3).
+
+    The store runs its own transactions and row factories, so any ``Connection`` or
+    ``ConnectionPool`` works, whatever its ``autocommit`` or ``row_factory``. Call
+    :meth:`setup` once to create the tables.
+
+    Args:
+        conn: A ``Connection`` or a ``ConnectionPool``.
+        pipe: A ``Pipeline`` of ``conn`` to run statements in (single connection only).
+        deserializer: Decodes a stored value from its JSON bytes (default ``json.loads``).
+        index: Semantic search config (``dims``, ``embed``, ``fields``, plus
+            ``distance_type`` and ``ann_index_config``). Uses pgvector when the server
+            has it, else stores ``real[]`` and scores exactly in Python.
+        ttl: TTL config: ``default_ttl`` (minutes), ``refresh_on_read``,
+            ``sweep_interval_minutes``, ``omit_expired``.
+        schema: Schema holding the tables (default: the connection's ``search_path``).
+
+    Example:
+        >>> with PostgresStore.from_conn_string(uri) as store:  # doctest: +SKIP
+        ...     store.setup()
+        ...     store.put(("docs",), "a", {"text": "hello"})
+    """
+
+    def __init__(
+        self,
+        conn: Connection[Any] | ConnectionPool[Any],
+        *,
+        pipe: Pipeline | None = None,
+        deserializer: Callable[[bytes], dict[str, Any]] | None = None,
+        index: PostgresIndexConfig | IndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+        schema: str | None = None,
+    ) -> None:
+        self._init_core(
+            conn, pipe=pipe, deserializer=deserializer, index=index, ttl=ttl, schema=schema
+        )
+        self._sweeper: (
+            tuple[threading.Thread, threading.Event, concurrent.futures.Future[None]] | None
+        ) = None
+
+    @classmethod
+    def from_conn_string(
+        cls,
+        conn_string: str,
+        *,
+        pipeline: bool = False,
+        pool_config: PoolConfig | None = None,
+        index: PostgresIndexConfig | IndexConfig | None = None,
+        ttl: TTLConfig | None = None,
+        schema: str | None = None,
+    ) -> PostgresStore:
+        """A store on its own connection (or pool) to ``conn_string``, opened on first use.
+
+        Use it in a ``with`` block (closed on exit) or directly (call :meth:`close`).
+
+        Args:
+            conn_string: A libpq URI or key/value connection string.
+            pipeline: Run statements through a pipeline (single connection only).
+            pool_config: Build a ``ConnectionPool`` with these settings instead (then
+                ``pipeline`` is ignored).
+            index: Semantic search config.
+            ttl: TTL config.
+            schema: Schema holding the tables.
+        """
+        store = cls(None, index=index, ttl=ttl, schema=schema)  # type: ignore[arg-type]
+        store._own(conn_string, pipeline, pool_config)
+        return store
+
+    def __enter__(self) -> PostgresStore:
+        super().__enter__()
+        return self
+
+    def close(self) -> None:
+        """Stop the TTL sweeper and close the connection if this store opened it."""
+        self.stop_ttl_sweeper()
+        super().close()
+
+    # -- async twins (a worker thread) ------------------------------------------------
+
+    async def _in_thread(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
+
+    async def abatch(self, ops: Iterable[Op]) -> _List[Result]:
+        """Async :meth:`batch` (runs in the default executor)."""
+        return await self._in_thread(self.batch, _List(ops))  # type: ignore[no-any-return]
+
+    async def alist(
+        self,
+        namespace: tuple[str, ...],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        refresh_ttl: bool | None = None,
+    ) -> _List[Item]:
+        """Async :meth:`list`."""
+        return await self._in_thread(  # type: ignore[no-any-return]
+            self.list, namespace, limit=limit, offset=offset, refresh_ttl=refresh_ttl
+        )
+
+    async def asweep_ttl(self) -> int:
+        """Async :meth:`sweep_ttl`."""
+        return await self._in_thread(self.sweep_ttl)  # type: ignore[no-any-return]
+
+    # -- TTL sweeper ------------------------------------------------------------------
+
+    def start_ttl_sweeper(
+        self, sweep_interval_minutes: float | None = None
+    ) -> concurrent.futures.Future[None]:
+        """Run :meth:`sweep_ttl` periodically in a daemon thread named ``ttl-sweeper``.
+
+        Several stores (processes) may sweep one table at once: each sweep deletes
+        bounded batches and skips rows another sweeper holds.
+
+        Args:
+            sweep_interval_minutes: Period; default ``ttl_config["sweep_interval_minutes"]``
+                or 5. The first sweep happens after one period.
+
+        Returns:
+            A future that completes when the sweeper stops (cancelling it stops the
+            sweeper). Without a ``ttl`` config nothing is started and the future is done.
+        """
+        if self._sweeper is not None and not self._sweeper[2].done():
+            return self._sweeper[2]
+        fut: concurrent.futures.Future[None] = concurrent.futures.Future()
+        if not self.ttl_config:
+            fut.set_result(None)
+            return fut
+        period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
+        stop = threading.Event()
+        fut.add_done_callback(lambda _: stop.set())
+
+        def loop() -> None:
+            while not stop.wait(period):
+                try:
+                    removed = self.sweep_ttl()
+                    if removed:
+                        logger.info("store TTL sweeper removed %d items", removed)
+                except Exception:
+                    logger.exception("store TTL sweep failed")
+            if not fut.done():
+                try:
+                    fut.set_result(None)
+                except concurrent.futures.InvalidStateError:  # cancelled meanwhile
+                    pass
+
+        thread = threading.Thread(target=loop, name="ttl-sweeper", daemon=True)
+        self._sweeper = (thread, stop, fut)
+        thread.start()
+        return fut
+
+    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
+        """Stop the sweeper thread.
+
+        Args:
+            timeout: Seconds to wait for it to finish (``None`` = until it has).
+
+        Returns:
+            ``True`` if no sweeper is left running.
+        """
+        sweeper, self._sweeper = self._sweeper, None
+        if sweeper is None:
+            return True
+        thread, stop, _ = sweeper
+        stop.set()
+        if thread is not threading.current_thread():
+            thread.join(timeout)
+        if thread.is_alive():
+            self._sweeper = sweeper
+            return False
+        return True
