@@ -60,10 +60,39 @@ def test_returned_lists_are_independent(db_path: str) -> None:
             assert again.checkpoint["versions_seen"]["node"]["messages"] != "junk"
         items = list(saver.list(CFG))
         assert [len(t.checkpoint["channel_values"]["messages"]) for t in items] == [7, 6, 5, 4, 3]
+        # one list() call: every checkpoint has its own list object (its elements may be
+        # shared with the other checkpoints of the same call)
+        items[1].checkpoint["channel_values"]["messages"].append("junk")
         items[1].checkpoint["channel_values"]["messages"][0]["n"] = 99
-        assert items[0].checkpoint["channel_values"]["messages"][0]["n"] == 0
-        assert items[2].checkpoint["channel_values"]["messages"][0]["n"] == 0
+        assert len(items[0].checkpoint["channel_values"]["messages"]) == 7
+        assert len(items[2].checkpoint["channel_values"]["messages"]) == 5
+        # ... and nothing is shared with another call or with the saver's caches
         assert list(saver.list(CFG))[1].checkpoint["channel_values"]["messages"] == _msgs(6)
+        again = saver.get_tuple(CFG)
+        assert again is not None and again.checkpoint["channel_values"]["messages"] == _msgs(7)
+
+
+def test_list_pages_of_nested_lists(db_path: str) -> None:
+    # elements too deep to copy from templates are decoded once per page
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        cfg = None
+        for i in range(1, 6):
+            values = {"a": _msgs(i + 1, nested=True), "b": _msgs(i + 1)}
+            cfg = _put(saver, i, values, cfg and cfg["configurable"]["checkpoint_id"])
+        for _ in range(2):
+            items = list(saver.list(CFG))
+            assert [t.checkpoint["channel_values"] for t in items] == [
+                {"a": _msgs(n, nested=True), "b": _msgs(n)} for n in range(6, 1, -1)
+            ]
+            items[0].checkpoint["channel_values"]["a"][0]["extra"]["k"].append(7)
+            items[0].checkpoint["channel_values"]["b"][0]["id"] = "changed"
+        assert [len(t.checkpoint["channel_values"]["a"]) for t in saver.list(CFG, limit=2)] == [
+            6,
+            5,
+        ]
+        tup = saver.get_tuple(CFG)
+        assert tup is not None
+        assert tup.checkpoint["channel_values"] == {"a": _msgs(6, nested=True), "b": _msgs(6)}
 
 
 def test_nested_and_duplicate_lists(db_path: str) -> None:
@@ -163,3 +192,114 @@ def test_build_checkpoint_matches_decode_checkpoint() -> None:
         assert pending == codec.decode_writes(writes, serde.loads_typed)
         got["channel_values"]["messages"].append(1)
         got["versions_seen"]["node"].clear()
+
+
+def test_reused_rows_follow_every_change(db_path: str) -> None:
+    # the rows of a repeated get_tuple are reused only while nothing changed
+    with SqliteSaver.from_conn_string(db_path) as one:
+        cfg = _put(one, 1, {"messages": _msgs(3)})
+        by_id = {"configurable": {**CFG["configurable"], "checkpoint_id": _ckpt(1, {})["id"]}}
+        for config in (CFG, by_id):
+            tup = one.get_tuple(config)
+            assert tup is not None and tup.pending_writes == []
+        statements: list[str] = []
+        one.conn.set_trace_callback(statements.append)
+        assert one.get_tuple(CFG) is not None
+        one.conn.set_trace_callback(None)
+        assert statements == ["PRAGMA data_version"]
+        # another connection's commit
+        other = sqlite3.connect(db_path)
+        with SqliteSaver(other) as two:
+            two.put_writes(cfg, [("a", 1)], "task-1")
+            for config in (CFG, by_id):
+                tup = one.get_tuple(config)
+                assert tup is not None and tup.pending_writes == [("task-1", "a", 1)]
+            # a change made through this connection by someone else than the saver
+            one.conn.execute("DELETE FROM lg_writes")
+            one.conn.commit()
+            for config in (CFG, by_id):
+                tup = one.get_tuple(config)
+                assert tup is not None and tup.pending_writes == []
+            # a newer checkpoint written by the other saver
+            two.put(
+                cfg,
+                _ckpt(2, {"messages": _msgs(4)}),  # type: ignore[arg-type]
+                {"step": 2},
+                {"messages": f"{3:032}.{0.5:016}"},
+            )
+            tup = one.get_tuple(CFG)
+            assert tup is not None and tup.checkpoint["channel_values"]["messages"] == _msgs(4)
+        other.close()
+
+
+def test_cold_list_page_costs_a_fixed_number_of_statements(db_path: str) -> None:
+    # every checkpoint has its own blob version and a longer list: a cold saver still
+    # reads one page with a fixed number of statements, whatever the page size
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        cfg = None
+        for i in range(1, 41):
+            values = {"doc": "x" * 200 + str(i), "messages": _msgs(i + 1)}
+            cfg = _put(saver, i, values, cfg and cfg["configurable"]["checkpoint_id"])
+            saver.put_writes(cfg, [("doc", i)], f"task-{i}")
+    with SqliteSaver.from_conn_string(db_path) as cold:
+        cold.setup()
+        statements: list[str] = []
+        cold.conn.set_trace_callback(statements.append)
+        items = list(cold.list(CFG, limit=40))
+        cold.conn.set_trace_callback(None)
+        assert [t.checkpoint["channel_values"]["doc"] for t in items] == [
+            "x" * 200 + str(i) for i in range(40, 0, -1)
+        ]
+        assert [len(t.checkpoint["channel_values"]["messages"]) for t in items] == list(
+            range(41, 1, -1)
+        )
+        assert all(
+            t.pending_writes == [(f"task-{n}", "doc", n)]
+            for n, t in zip(range(40, 0, -1), items, strict=True)
+        )
+        selects = [s for s in statements if s.startswith("SELECT")]
+        # thread id, page rows, page writes, page blobs, page elements
+        assert len(selects) <= 5, selects
+
+
+def test_returned_metadata_is_independent(db_path: str) -> None:
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        config = {"configurable": {"thread_id": "t", "checkpoint_ns": ""}}
+        metas = ({"step": 1, "parents": {}, "tags": ["a"]}, {"deep": {"k": [1]}})
+        for i, meta in enumerate(metas):
+            ckpt = _ckpt(i, {"n": 1})
+            saver.put(config, ckpt, meta, ckpt["channel_versions"])  # type: ignore[arg-type]
+            for _ in range(3):
+                tup = saver.get_tuple(CFG)
+                assert tup is not None and tup.metadata == meta
+                listed = next(iter(saver.list(CFG)))
+                assert listed.metadata == meta and listed.metadata is not tup.metadata
+                for got in (tup.metadata, listed.metadata):
+                    for value in got.values():
+                        if isinstance(value, dict):
+                            value["x"] = 1
+                        elif isinstance(value, list):
+                            value.append(2)
+                    got["step"] = 99  # type: ignore[typeddict-unknown-key]
+
+
+def test_copied_messages_with_flat_containers_are_independent(db_path: str) -> None:
+    # message dicts holding a flat dict and a flat list are copied from templates
+    def msgs(n: int) -> list[dict[str, Any]]:
+        return [{"id": f"m{i}", "meta": {"tokens": i}, "tags": ["a", i]} for i in range(n)]
+
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        cfg = None
+        for i in range(1, 4):
+            cfg = _put(
+                saver, i, {"messages": msgs(i + 1)}, cfg and cfg["configurable"]["checkpoint_id"]
+            )
+        for _ in range(3):
+            tup = saver.get_tuple(CFG)
+            assert tup is not None and tup.checkpoint["channel_values"]["messages"] == msgs(4)
+            listed = [t.checkpoint["channel_values"]["messages"] for t in saver.list(CFG)]
+            assert listed == [msgs(4), msgs(3), msgs(2)]
+            for got in (tup.checkpoint["channel_values"]["messages"], listed[0]):
+                got[0]["meta"]["tokens"] = 99
+                got[0]["tags"].append("x")
+                got[1]["id"] = "changed"

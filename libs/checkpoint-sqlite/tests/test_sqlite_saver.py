@@ -16,7 +16,7 @@ from langgraph.checkpoint.errors import StorageError
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.checkpoint.sqlite import _sql as q
-from langgraph.checkpoint.sqlite._engine import migrate
+from langgraph.checkpoint.sqlite._migrate import migrate
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 FIXTURES = pathlib.Path(__file__).with_name("fixtures")

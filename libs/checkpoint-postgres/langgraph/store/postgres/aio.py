@@ -9,8 +9,6 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +16,7 @@ from psycopg import AsyncConnection, AsyncPipeline
 from psycopg_pool import AsyncConnectionPool
 
 from langgraph.store.base import IndexConfig, TTLConfig
+from langgraph.store.base._sweeper import TaskSweeper, sweep_interval_seconds
 from langgraph.store.base.batch import AsyncBatchedBaseStore
 from langgraph.store.postgres._async import _AsyncStoreCore
 from langgraph.store.postgres.base import (
@@ -26,7 +25,6 @@ from langgraph.store.postgres.base import (
     IVFFlatConfig,
     PoolConfig,
     PostgresIndexConfig,
-    sweep_interval_seconds,
 )
 
 __all__ = [
@@ -37,8 +35,6 @@ __all__ = [
     "PoolConfig",
     "PostgresIndexConfig",
 ]
-
-logger = logging.getLogger("langgraph.store.postgres")
 
 
 class AsyncPostgresStore(_AsyncStoreCore, AsyncBatchedBaseStore):
@@ -73,7 +69,7 @@ class AsyncPostgresStore(_AsyncStoreCore, AsyncBatchedBaseStore):
         self._init_core(
             conn, pipe=pipe, deserializer=deserializer, index=index, ttl=ttl, schema=schema
         )
-        self._sweeper: asyncio.Task[None] | None = None
+        self._sweeper = TaskSweeper(self.asweep_ttl)
 
     @classmethod
     def from_conn_string(
@@ -115,10 +111,9 @@ class AsyncPostgresStore(_AsyncStoreCore, AsyncBatchedBaseStore):
 
     def __del__(self) -> None:
         AsyncBatchedBaseStore.__del__(self)
-        task = getattr(self, "_sweeper", None)
-        if task is not None and not task.done():
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(task.cancel)
+        sweeper = getattr(self, "_sweeper", None)
+        if sweeper is not None:
+            sweeper.cancel_soon(self._loop)
 
     async def setup(self) -> None:
         """Create or upgrade the tables (idempotent; safe from many processes at once)."""
@@ -146,26 +141,8 @@ class AsyncPostgresStore(_AsyncStoreCore, AsyncBatchedBaseStore):
             The task (the running one if already started; an already finished task when
             there is no ``ttl`` config).
         """
-        if self._sweeper is not None and not self._sweeper.done():
-            return self._sweeper
-        if not self.ttl_config:
-            task = asyncio.create_task(asyncio.sleep(0), name="ttl_sweeper")
-            await task
-            return task
         period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
-
-        async def run() -> None:
-            while True:
-                await asyncio.sleep(period)
-                try:
-                    removed = await self.asweep_ttl()
-                    if removed:
-                        logger.info("store TTL sweeper removed %d items", removed)
-                except Exception:
-                    logger.exception("store TTL sweep failed")
-
-        self._sweeper = asyncio.create_task(run(), name="ttl_sweeper")
-        return self._sweeper
+        return await self._sweeper.start(period if self.ttl_config else None)
 
     async def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
         """Stop the sweeper task.
@@ -176,15 +153,4 @@ class AsyncPostgresStore(_AsyncStoreCore, AsyncBatchedBaseStore):
         Returns:
             ``True`` if no sweeper is left running.
         """
-        task, self._sweeper = self._sweeper, None
-        if task is None or task.done():
-            return True
-        task.cancel()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), timeout)
-        except asyncio.CancelledError:
-            pass
-        except asyncio.TimeoutError:
-            self._sweeper = task
-            return False
-        return task.done()
+        return await self._sweeper.stop(timeout)

@@ -11,8 +11,6 @@ import asyncio
 import builtins
 import concurrent.futures
 import functools
-import logging
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypedDict
 
@@ -20,6 +18,7 @@ from psycopg import Connection, Pipeline
 from psycopg_pool import ConnectionPool
 
 from langgraph.store.base import IndexConfig, Item, Op, Result, TTLConfig
+from langgraph.store.base._sweeper import ThreadSweeper, sweep_interval_seconds
 from langgraph.store.postgres._sync import _SyncStoreCore
 
 __all__ = [
@@ -32,7 +31,6 @@ __all__ = [
 ]
 
 _List = builtins.list
-logger = logging.getLogger("langgraph.store.postgres")
 
 
 class PoolConfig(TypedDict, total=False):
@@ -87,13 +85,6 @@ class PostgresIndexConfig(IndexConfig, total=False):
     distance_type: Literal["l2", "inner_product", "cosine"]
 
 
-def sweep_interval_seconds(ttl: TTLConfig | None, minutes: float | None) -> float:
-    """Sweeper period: the argument, else ``sweep_interval_minutes``, else 5 minutes."""
-    if minutes is None and ttl:
-        minutes = ttl.get("sweep_interval_minutes")
-    return float(minutes if minutes is not None else 5) * 60.0
-
-
 class PostgresStore(_SyncStoreCore):
     """Long-term memory store on PostgreSQL (psycopg 3).
 
@@ -131,9 +122,7 @@ class PostgresStore(_SyncStoreCore):
         self._init_core(
             conn, pipe=pipe, deserializer=deserializer, index=index, ttl=ttl, schema=schema
         )
-        self._sweeper: (
-            tuple[threading.Thread, threading.Event, concurrent.futures.Future[None]] | None
-        ) = None
+        self._sweeper = ThreadSweeper(self.sweep_ttl)
 
     @classmethod
     def from_conn_string(
@@ -217,34 +206,8 @@ class PostgresStore(_SyncStoreCore):
             A future that completes when the sweeper stops (cancelling it stops the
             sweeper). Without a ``ttl`` config nothing is started and the future is done.
         """
-        if self._sweeper is not None and not self._sweeper[2].done():
-            return self._sweeper[2]
-        fut: concurrent.futures.Future[None] = concurrent.futures.Future()
-        if not self.ttl_config:
-            fut.set_result(None)
-            return fut
         period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
-        stop = threading.Event()
-        fut.add_done_callback(lambda _: stop.set())
-
-        def loop() -> None:
-            while not stop.wait(period):
-                try:
-                    removed = self.sweep_ttl()
-                    if removed:
-                        logger.info("store TTL sweeper removed %d items", removed)
-                except Exception:
-                    logger.exception("store TTL sweep failed")
-            if not fut.done():
-                try:
-                    fut.set_result(None)
-                except concurrent.futures.InvalidStateError:  # cancelled meanwhile
-                    pass
-
-        thread = threading.Thread(target=loop, name="ttl-sweeper", daemon=True)
-        self._sweeper = (thread, stop, fut)
-        thread.start()
-        return fut
+        return self._sweeper.start(period if self.ttl_config else None)
 
     def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
         """Stop the sweeper thread.
@@ -255,14 +218,4 @@ class PostgresStore(_SyncStoreCore):
         Returns:
             ``True`` if no sweeper is left running.
         """
-        sweeper, self._sweeper = self._sweeper, None
-        if sweeper is None:
-            return True
-        thread, stop, _ = sweeper
-        stop.set()
-        if thread is not threading.current_thread():
-            thread.join(timeout)
-        if thread.is_alive():
-            self._sweeper = sweeper
-            return False
-        return True
+        return self._sweeper.stop(timeout)

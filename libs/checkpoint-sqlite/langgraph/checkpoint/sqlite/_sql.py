@@ -60,6 +60,7 @@ MIGRATIONS: list[tuple[str, ...]] = [
 # ------------------------------------------------------------------------ state / threads
 GET_STATE = "SELECT generation, hash_key FROM lg_state WHERE id = 1"
 GET_GENERATION = "SELECT generation FROM lg_state WHERE id = 1"
+DATA_VERSION = "PRAGMA data_version"
 BUMP_GENERATION = "UPDATE lg_state SET generation = generation + 1 WHERE id = 1"
 GET_THREAD = "SELECT id FROM lg_threads WHERE name = ?"
 ADD_THREAD = "INSERT OR IGNORE INTO lg_threads (name) VALUES (?)"
@@ -110,19 +111,21 @@ _BY_ID = (
 
 
 def _with_writes(row: str) -> str:
-    # first row: the checkpoint (+ generation); then its writes as (task, channel,
-    # value, NULL...) in primary-key order (task, idx)
+    # first row: the checkpoint, the generation and the data version; then its writes as
+    # (task, channel, value, NULL...) in primary-key order (task, idx)
     return (
         "SELECT id, cid, parent, body, metadata, "  # noqa: S608 - constant fragments only
-        "(SELECT generation FROM lg_state WHERE id = 1) FROM (" + row + ") UNION ALL "
-        "SELECT * FROM (SELECT task, channel, value, NULL, NULL, NULL FROM lg_writes "
+        "(SELECT generation FROM lg_state WHERE id = 1), "
+        "(SELECT data_version FROM pragma_data_version) FROM (" + row + ") UNION ALL "
+        "SELECT * FROM (SELECT task, channel, value, NULL, NULL, NULL, NULL FROM lg_writes "
         "WHERE ckpt = (SELECT id FROM (" + row + ")) ORDER BY task, idx)"
     )
 
 
 GET_LATEST_FULL = _with_writes(_LATEST)
 """The latest checkpoint row followed by its writes: a single statement, so a
-consistent snapshot without ``BEGIN``."""
+consistent snapshot without ``BEGIN``. The data version (``PRAGMA data_version``) read
+in the same snapshot lets the saver reuse the rows while nothing changed."""
 GET_BY_ID_FULL = _with_writes(_BY_ID)
 GET_ROWID = "SELECT id FROM lg_checkpoints WHERE thread = ? AND ns = ? AND cid = ?"
 GET_WRITES = "SELECT task, channel, value FROM lg_writes WHERE ckpt = ? ORDER BY task, idx"
@@ -143,6 +146,15 @@ GET_ELEMENTS = {
     for n in ELEMENT_BUCKETS
 }
 GET_THREAD_ELEMENTS = "SELECT hash, value FROM lg_elements WHERE thread = ?"
+GET_BLOBS = {
+    n: "SELECT b.channel, b.version, b.value FROM (VALUES "  # noqa: S608
+    + ", ".join(["(?, ?)"] * n)
+    + ") AS k CROSS JOIN lg_blobs b ON b.thread = ? AND b.ns = ? "
+    "AND b.channel = k.column1 AND b.version = k.column2"
+    for n in ELEMENT_BUCKETS
+}
+"""Blobs of one (thread, ns) by (channel, version) keys, padded to a bucket size like
+``GET_ELEMENTS``; one primary-key search per key (keys first, then thread and ns)."""
 
 # list(): a SELECT assembled from these fixed fragments (values are always bound)
 # The page's ids are chosen (filtered, sorted, limited) in a subquery that sorts only

@@ -18,9 +18,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import concurrent.futures
-import logging
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import TracebackType
@@ -35,6 +33,7 @@ from langgraph.store.base import (
     Result,
     TTLConfig,
 )
+from langgraph.store.base._sweeper import ThreadSweeper, sweep_interval_seconds
 from langgraph.store.sqlite._conn import SqliteConnection, as_sqlite3, extension_connect
 from langgraph.store.sqlite._core import (
     check_count,
@@ -52,7 +51,6 @@ __all__ = ["AsyncSqliteStore", "SqliteConnection", "SqliteStore"]
 
 _List = builtins.list
 _MAX_ROUNDS = 4
-logger = logging.getLogger(__name__)
 
 
 def __getattr__(name: str) -> Any:
@@ -61,13 +59,6 @@ def __getattr__(name: str) -> Any:
 
         return AsyncSqliteStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def sweep_interval_seconds(ttl: TTLConfig | None, minutes: float | None) -> float:
-    """Sweeper period: the argument, else ``sweep_interval_minutes``, else 5 minutes."""
-    if minutes is None and ttl:
-        minutes = ttl.get("sweep_interval_minutes")
-    return float(minutes if minutes is not None else 5) * 60.0
 
 
 class SqliteStore(BaseStore):
@@ -124,9 +115,7 @@ class SqliteStore(BaseStore):
         self._now: Callable[[], datetime] = utcnow
         self._owns_conn = False
         self._closed = False
-        self._sweeper: (
-            tuple[threading.Thread, threading.Event, concurrent.futures.Future[None]] | None
-        ) = None
+        self._sweeper = ThreadSweeper(self.sweep_ttl)
 
     @classmethod
     def from_conn_string(
@@ -272,33 +261,8 @@ class SqliteStore(BaseStore):
             A future that completes when the sweeper stops (cancelling it stops the
             sweeper). Without a ``ttl`` config nothing is started and the future is done.
         """
-        if self._sweeper is not None and not self._sweeper[2].done():
-            return self._sweeper[2]
-        fut: concurrent.futures.Future[None] = concurrent.futures.Future()
-        if not self.ttl_config:
-            fut.set_result(None)
-            return fut
         period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
-        stop = threading.Event()
-        fut.add_done_callback(lambda _: stop.set())
-
-        def loop() -> None:
-            while not stop.wait(period):
-                try:
-                    removed = self.sweep_ttl()
-                    logger.debug("TTL sweeper removed %d items", removed)
-                except Exception:
-                    logger.exception("TTL sweep failed")
-            if not fut.done():
-                try:
-                    fut.set_result(None)
-                except concurrent.futures.InvalidStateError:  # cancelled meanwhile
-                    pass
-
-        thread = threading.Thread(target=loop, name="ttl-sweeper", daemon=True)
-        self._sweeper = (thread, stop, fut)
-        thread.start()
-        return fut
+        return self._sweeper.start(period if self.ttl_config else None)
 
     def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
         """Stop the sweeper thread.
@@ -309,11 +273,4 @@ class SqliteStore(BaseStore):
         Returns:
             ``True`` if no sweeper is left running.
         """
-        sweeper, self._sweeper = self._sweeper, None
-        if sweeper is None:
-            return True
-        thread, stop, _ = sweeper
-        stop.set()
-        if thread is not threading.current_thread():
-            thread.join(timeout)
-        return not thread.is_alive()
+        return self._sweeper.stop(timeout)

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import contextlib
-import logging
 import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -27,8 +25,8 @@ import aiosqlite
 
 from langgraph.checkpoint.sqlite._acompat import AsyncRunner
 from langgraph.store.base import IndexConfig, Item, Op, Result, TTLConfig
+from langgraph.store.base._sweeper import TaskSweeper, sweep_interval_seconds
 from langgraph.store.base.batch import AsyncBatchedBaseStore
-from langgraph.store.sqlite import sweep_interval_seconds
 from langgraph.store.sqlite._conn import as_sqlite3, extension_connect
 from langgraph.store.sqlite._core import (
     check_count,
@@ -43,7 +41,6 @@ __all__ = ["AsyncSqliteStore"]
 
 _List = builtins.list
 _MAX_ROUNDS = 4
-logger = logging.getLogger(__name__)
 
 
 class AsyncSqliteStore(AsyncBatchedBaseStore):
@@ -95,7 +92,7 @@ class AsyncSqliteStore(AsyncBatchedBaseStore):
         self._now: Callable[[], datetime] = utcnow
         self._owns_conn = False
         self._closed = False
-        self._sweeper: asyncio.Task[None] | None = None
+        self._sweeper = TaskSweeper(self.asweep_ttl)
 
     @classmethod
     def from_conn_string(
@@ -152,10 +149,9 @@ class AsyncSqliteStore(AsyncBatchedBaseStore):
 
     def __del__(self) -> None:
         super().__del__()
-        task = getattr(self, "_sweeper", None)
-        if task is not None and not task.done():
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(task.cancel)
+        sweeper = getattr(self, "_sweeper", None)
+        if sweeper is not None:
+            sweeper.cancel_soon(self._loop)
         conn = getattr(self, "conn", None)
         if (
             getattr(self, "_owns_conn", False)
@@ -252,47 +248,16 @@ class AsyncSqliteStore(AsyncBatchedBaseStore):
             The task (the running one if already started; an already finished task when
             there is no ``ttl`` config).
         """
-        if self._sweeper is not None and not self._sweeper.done():
-            return self._sweeper
-        if not self.ttl_config:
-
-            async def nothing() -> None:
-                return None
-
-            task = asyncio.create_task(nothing(), name="ttl_sweeper")
-            await asyncio.sleep(0)
-            return task
         period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
-
-        async def run() -> None:
-            while True:
-                await asyncio.sleep(period)
-                try:
-                    removed = await self.asweep_ttl()
-                    logger.debug("TTL sweeper removed %d items", removed)
-                except Exception:
-                    logger.exception("TTL sweep failed")
-
-        self._sweeper = asyncio.create_task(run(), name="ttl_sweeper")
-        return self._sweeper
+        return await self._sweeper.start(period if self.ttl_config else None)
 
     async def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
         """Stop the sweeper task.
 
         Args:
-            timeout: Seconds to wait for it to finish.
+            timeout: Seconds to wait for it to finish (``None`` = until it has).
 
         Returns:
             ``True`` if no sweeper is left running.
         """
-        task, self._sweeper = self._sweeper, None
-        if task is None or task.done():
-            return True
-        task.cancel()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), timeout)
-        except asyncio.CancelledError:
-            pass
-        except asyncio.TimeoutError:
-            return False
-        return task.done()
+        return await self._sweeper.stop(timeout)

@@ -1,0 +1,38 @@
+"""Schema migrations of the SQLite saver (statements in :mod:`._sql`)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from langgraph.checkpoint.sqlite import _sql as q
+from langgraph.checkpoint.sqlite._policy import begin_write, commit, rollback
+
+__all__ = ["migrate"]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply pending migrations, each in its own ``BEGIN IMMEDIATE`` transaction."""
+    target = len(q.MIGRATIONS)
+    if conn.execute(q.HAS_SCHEMA_TABLE).fetchone():
+        current = conn.execute(q.SCHEMA_VERSION).fetchone()[0]
+        if current == target:
+            return
+        if current > target:
+            raise sqlite3.DatabaseError(
+                f"database schema version {current} is newer than this library ({target})"
+            )
+    while True:
+        begin_write(conn)
+        try:
+            conn.execute(q.CREATE_SCHEMA_TABLE)
+            current = conn.execute(q.SCHEMA_VERSION).fetchone()[0]
+            if current >= target:
+                commit(conn)
+                return
+            for statement in q.MIGRATIONS[current]:
+                conn.execute(statement)
+            conn.execute(q.RECORD_MIGRATION, (current + 1,))
+            commit(conn)
+        except BaseException:
+            rollback(conn)
+            raise
