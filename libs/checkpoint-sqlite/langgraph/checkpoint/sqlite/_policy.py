@@ -65,7 +65,7 @@ def apply_policy(
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
             if str(mode).lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL").fetchone()
-        except sqlite3.OperationalError as exc:
+        except conn.OperationalError as exc:  # the driver's own class (pysqlite3 has its own)
             # a read-only file cannot switch mode; reads still work
             if "readonly" not in str(exc) and "read-only" not in str(exc):
                 raise
@@ -108,5 +108,5 @@ def rollback(conn: sqlite3.Connection) -> None:
     try:
         if conn.in_transaction:
             conn.rollback()
-    except sqlite3.Error:
+    except conn.Error:  # the driver's own class (pysqlite3 has its own)
         pass
