@@ -165,11 +165,13 @@ def get_checkpoint_metadata(
     ``config["metadata"]`` then ``config["configurable"]`` are added when absent, not
     reserved and not starting with ``"__"``; only str, int, float and bool are copied.
     """
-    merged: dict[str, Any] = {
-        k: _strip_nul(v) if isinstance(v, str) else v for k, v in metadata.items()
-    }
+    merged: dict[str, Any] = dict(metadata)
+    for key, value in metadata.items():
+        if isinstance(value, str) and "\x00" in value:
+            merged[key] = value.replace("\x00", "")
     for source in (config.get("metadata"), config.get("configurable")):
-        if not source:
+        # Usually only reserved keys (thread_id, checkpoint_ns, ...): a set test, no loop.
+        if not source or source.keys() <= EXCLUDED_METADATA_KEYS:
             continue
         for key, value in source.items():
             if key in merged or key in EXCLUDED_METADATA_KEYS or key.startswith("__"):

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any
 
 from langgraph.checkpoint.base import (
+    WRITES_IDX_MAP,
     BaseCheckpointSaver,
     ChannelVersions,
     Checkpoint,
@@ -38,10 +39,9 @@ from langgraph.checkpoint.base import (
     require_checkpoint_id,
     require_checkpoint_ns,
     require_thread_id,
-    write_index,
 )
 from langgraph.checkpoint.base._filters import compile_metadata_filter
-from langgraph.checkpoint.errors import InvalidConfigError
+from langgraph.checkpoint.errors import InvalidConfigError, SerializationError
 
 __all__ = ["InMemorySaver", "MemorySaver", "PersistentDict"]
 
@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 Typed = tuple[str, bytes]
 _EMPTY: Typed = ("empty", b"")
+_IDX = WRITES_IDX_MAP
 
 PRUNE_STRATEGIES = ("keep_latest", "delete")
 
@@ -241,14 +242,8 @@ class InMemorySaver(
 
     # ------------------------------------------------------------------ writing
 
-    def put(
-        self,
-        config: RunnableConfig,
-        checkpoint: Checkpoint,
-        metadata: CheckpointMetadata,
-        new_versions: ChannelVersions,
-    ) -> RunnableConfig:
-        """Store a checkpoint: a blob per new channel version, the rest serialized once."""
+    def _put_address(self, config: RunnableConfig, checkpoint: Checkpoint) -> tuple[str, str, str]:
+        """Validate ``put``'s config and checkpoint id (slow path: conversions and errors)."""
         thread_id = require_thread_id(config, "put")
         ns = require_checkpoint_ns(config, "put")
         checkpoint_id = checkpoint.get("id") if isinstance(checkpoint, dict) else None
@@ -256,41 +251,110 @@ class InMemorySaver(
             raise InvalidConfigError(
                 f"put: checkpoint for thread {thread_id!r}, namespace {ns!r} has no string 'id'"
             )
+        return thread_id, ns, checkpoint_id
+
+    def _put_failure(
+        self,
+        exc: BaseException,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+        address: tuple[str, str, str],
+    ) -> BaseException:
+        """Redo ``put``'s serialization value by value to name the one that failed."""
         serde = self.serde
+        thread_id, ns, checkpoint_id = address
         where = f"put thread {thread_id!r} namespace {ns!r} checkpoint {checkpoint_id!r}"
         values = checkpoint["channel_values"]
         versions = checkpoint["channel_versions"]
-        # Serialize everything before touching storage: a refused value stores nothing.
-        new_blobs: list[tuple[tuple[str, str, str, str | int | float], Typed]] = []
-        blobs = self.blobs
-        for channel, version in new_versions.items():
-            key = (thread_id, ns, channel, version)
-            if channel in values:
-                blob = dumps_in_context(serde, values[channel], where, f"channel {channel!r}")
-            else:
-                blob = _EMPTY
-            new_blobs.append((key, blob))
-        for channel, value in values.items():
-            current = versions.get(channel)
-            if current is not None and channel not in new_versions:
-                key = (thread_id, ns, channel, current)
-                if key not in blobs:
-                    new_blobs.append(
-                        (key, dumps_in_context(serde, value, where, f"channel {channel!r}"))
-                    )
+        for channel in [*new_versions, *values]:  # the values put would serialize, in order
+            if channel in values and (
+                channel in new_versions
+                or (
+                    versions.get(channel) is not None
+                    and (thread_id, ns, channel, versions[channel]) not in self.blobs
+                )
+            ):
+                dumps_in_context(serde, values[channel], where, f"channel {channel!r}")
         skeleton = {k: v for k, v in checkpoint.items() if k != "channel_values"}
-        typed_checkpoint = dumps_in_context(serde, skeleton, where, "checkpoint fields")
-        typed_metadata = dumps_in_context(
-            serde, get_checkpoint_metadata(config, metadata), where, "metadata"
-        )
-        parent_id = config["configurable"].get("checkpoint_id")
-        with self._lock:
-            for key, blob in new_blobs:
-                blobs[key] = blob
+        dumps_in_context(serde, skeleton, where, "checkpoint fields")
+        dumps_in_context(serde, get_checkpoint_metadata(config, metadata), where, "metadata")
+        return exc
+
+    def put(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        """Store a checkpoint: a blob per new channel version, the rest serialized once.
+
+        Every value is serialized before storage is touched, so a refused value stores
+        nothing; the error names the channel (or "checkpoint fields" / "metadata").
+        """
+        try:
+            configurable = config["configurable"]
+            thread_id = configurable["thread_id"]
+            ns = configurable["checkpoint_ns"]
+            checkpoint_id = checkpoint["id"]
+        except (KeyError, TypeError):
+            thread_id = ns = checkpoint_id = None
+        if not (
+            type(thread_id) is str
+            and thread_id
+            and type(ns) is str
+            and type(checkpoint_id) is str
+            and checkpoint_id
+        ):
+            thread_id, ns, checkpoint_id = self._put_address(config, checkpoint)
+            configurable = config["configurable"]
+        values = checkpoint["channel_values"]
+        dumps = self.serde.dumps_typed
+        blobs = self.blobs
+        new_blobs: dict[tuple[str, str, str, str | int | float], Typed] = {}
+        try:
+            for channel, version in new_versions.items():
+                new_blobs[(thread_id, ns, channel, version)] = (
+                    dumps(values[channel]) if channel in values else _EMPTY
+                )
+            if len(values) > len(new_versions) or not new_versions.keys() >= values.keys():
+                # A value whose version is not new should already be stored; when it is
+                # not (the caller left it out of new_versions), store it rather than lose it.
+                versions = checkpoint["channel_versions"]
+                for channel in values:
+                    if channel not in new_versions:
+                        current = versions.get(channel)
+                        if current is not None:
+                            key = (thread_id, ns, channel, current)
+                            if key not in blobs:
+                                new_blobs[key] = dumps(values[channel])
+            skeleton = dict(checkpoint)
+            del skeleton["channel_values"]
+            typed_checkpoint = dumps(skeleton)
+            typed_metadata = dumps(get_checkpoint_metadata(config, metadata))
+        except (SerializationError, TypeError) as exc:
+            raise self._put_failure(
+                exc, config, checkpoint, metadata, new_versions, (thread_id, ns, checkpoint_id)
+            ) from None
+        entry = (typed_checkpoint, typed_metadata, configurable.get("checkpoint_id"))
+        lock = self._lock
+        lock.acquire()
+        try:
+            blobs.update(new_blobs)
             namespace = self.storage[thread_id][ns]
             if checkpoint_id not in namespace:
-                bisect.insort(self._order.setdefault((thread_id, ns), []), checkpoint_id)
-            namespace[checkpoint_id] = (typed_checkpoint, typed_metadata, parent_id)
+                ids = self._order.get((thread_id, ns))
+                if ids is None:
+                    self._order[(thread_id, ns)] = [checkpoint_id]
+                elif not ids or ids[-1] < checkpoint_id:
+                    ids.append(checkpoint_id)
+                else:
+                    bisect.insort(ids, checkpoint_id)
+            namespace[checkpoint_id] = entry
+        finally:
+            lock.release()
         return {
             "configurable": {
                 "thread_id": thread_id,
@@ -298,6 +362,18 @@ class InMemorySaver(
                 "checkpoint_id": checkpoint_id,
             }
         }
+
+    def _writes_address(self, config: RunnableConfig) -> tuple[str, str, str]:
+        """Validate ``put_writes``'s config (slow path: conversions and errors)."""
+        thread_id = require_thread_id(config, "put_writes")
+        checkpoint_id = require_checkpoint_id(config, "put_writes")
+        ns = config["configurable"].get("checkpoint_ns", "")
+        if not isinstance(ns, str):
+            raise InvalidConfigError(
+                f"put_writes: checkpoint_ns must be a str, got {type(ns).__name__} for thread "
+                f"{thread_id!r}"
+            )
+        return thread_id, ns, checkpoint_id
 
     def put_writes(
         self,
@@ -311,33 +387,54 @@ class InMemorySaver(
         Ordinary writes keep the first stored value; special channels (``__error__``,
         ``__interrupt__``, ...) are replaced by the newest value.
         """
-        thread_id = require_thread_id(config, "put_writes")
-        checkpoint_id = require_checkpoint_id(config, "put_writes")
-        ns = config["configurable"].get("checkpoint_ns", "")
-        where = (
-            f"put_writes thread {thread_id!r} namespace {ns!r} checkpoint {checkpoint_id!r} "
-            f"task {task_id!r}"
-        )
-        serde = self.serde
-        prepared = [
-            (
-                (task_id, write_index(channel, i)),
-                (
+        try:
+            configurable = config["configurable"]
+            thread_id = configurable["thread_id"]
+            checkpoint_id = configurable["checkpoint_id"]
+            ns = configurable.get("checkpoint_ns", "")
+        except (KeyError, TypeError, AttributeError):
+            thread_id = checkpoint_id = ns = None
+        if not (
+            type(thread_id) is str
+            and thread_id
+            and type(checkpoint_id) is str
+            and checkpoint_id
+            and type(ns) is str
+        ):
+            thread_id, ns, checkpoint_id = self._writes_address(config)
+        dumps = self.serde.dumps_typed
+        prepared: dict[tuple[str, int], tuple[str, str, Typed, str]] = {}
+        try:
+            for i, (channel, value) in enumerate(writes):
+                prepared[(task_id, _IDX.get(channel, i))] = (
                     task_id,
                     channel,
-                    dumps_in_context(serde, value, where, f"write {i} to channel {channel!r}"),
+                    dumps(value),
                     task_path,
-                ),
+                )
+        except (SerializationError, TypeError):
+            where = (
+                f"put_writes thread {thread_id!r} namespace {ns!r} "
+                f"checkpoint {checkpoint_id!r} task {task_id!r}"
             )
-            for i, (channel, value) in enumerate(writes)
-        ]
+            for i, (channel, value) in enumerate(writes):
+                dumps_in_context(self.serde, value, where, f"write {i} to channel {channel!r}")
+            raise
         key = (thread_id, ns, checkpoint_id)
-        with self._lock:
-            stored = self.writes[key]
-            for inner_key, record in prepared:
-                if inner_key[1] >= 0 and inner_key in stored:
-                    continue
-                stored[inner_key] = record
+        lock = self._lock
+        lock.acquire()
+        try:
+            stored = self.writes.get(key)
+            if stored is None:
+                self.writes[key] = prepared
+            elif stored.keys().isdisjoint(prepared):
+                stored.update(prepared)
+            else:
+                for inner_key, record in prepared.items():
+                    if inner_key[1] < 0 or inner_key not in stored:
+                        stored[inner_key] = record
+        finally:
+            lock.release()
 
     # ------------------------------------------------------------------ maintenance
 

@@ -125,15 +125,49 @@ def _dataclass_builder(cls: type[Any]) -> Builder:
 
 
 def _pydantic_builder(cls: Any, construct: str) -> Builder:
+    # A pydantic v2 model whose __init__ is pydantic's own: validating the dict directly
+    # is what __init__ does, minus the keyword packing (about 40% cheaper).
+    direct = construct == "model_construct" and _has_pydantic_init(cls)
+
     def build(data: Any) -> Any:
         if not isinstance(data, dict):
             return cls.model_validate(data)
+        if direct:
+            try:
+                return cls.__pydantic_validator__.validate_python(data)
+            except Exception:  # noqa: S110 - retried below with the reference behaviour
+                pass
         try:
             return cls(**data)
         except Exception:
             return getattr(cls, construct)(**data)
 
     return build
+
+
+def _has_pydantic_init(cls: Any) -> bool:
+    try:
+        from pydantic import BaseModel
+    except ImportError:  # pragma: no cover - a v2 model implies pydantic
+        return False
+    return (
+        isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__init__ is BaseModel.__init__
+    )
+
+
+_UUID_NEW = uuid.UUID.__new__
+_SET_ATTR = object.__setattr__
+_UUID_SAFE_UNKNOWN = uuid.SafeUUID.unknown
+
+
+def _uuid_from_hex(value: Any) -> uuid.UUID:
+    """``uuid.UUID(hex)`` without its parsing overhead for the 32-digit form we write."""
+    if type(value) is str and len(value) == 32 and value.isascii() and value.isalnum():
+        out = _UUID_NEW(uuid.UUID)
+        _SET_ATTR(out, "int", int(value, 16))  # ValueError on a non-hex digit, as UUID()
+        _SET_ATTR(out, "is_safe", _UUID_SAFE_UNKNOWN)
+        return out
+    return uuid.UUID(value)
 
 
 def _send_builder(cls: Any) -> Builder:
@@ -169,6 +203,7 @@ def decode_ndarray(tup: list[Any]) -> Any:
 _SPECIAL: dict[tuple[Any, ...], Builder] = {
     (0, "builtins", "tuple"): tuple,
     (0, "builtins", "int"): int,
+    (0, "uuid", "UUID"): _uuid_from_hex,
     (1, "builtins", "int"): lambda a: int(*a),
     (1, "builtins", "type"): _type_ref,
 }

@@ -22,7 +22,7 @@ import pickle
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from ormsgpack import unpackb
+from ormsgpack import packb, unpackb
 
 from langgraph.checkpoint.errors import (
     BlockedTypeError,
@@ -107,6 +107,13 @@ _msgpack_ext_hook: ExtHook = ExtDecoder(frozenset(), permissive=not STRICT_MSGPA
 _msgpack_ext_hook_to_json: ExtHook = ext_hook_to_json
 
 
+_SCALAR_CACHE_SIZE = 4096
+_SCALAR_CACHE_CHARS = 64
+_SCALAR_CACHE_BYTES = 96
+_STR_TYPED: dict[str, tuple[str, bytes]] = {}
+_INT_TYPED: dict[int, tuple[str, bytes]] = {}
+
+
 class JsonPlusSerializer(SerializerProtocol):
     """Serializer writing msgpack (tag ``"msgpack"``), byte-compatible with LangGraph's.
 
@@ -189,12 +196,35 @@ class JsonPlusSerializer(SerializerProtocol):
         if obj is None:
             return "null", b""
         cls = type(obj)
+        if (cls is str and len(obj) <= _SCALAR_CACHE_CHARS) or cls is int:
+            # Short strings and ints recur (node names, statuses, counters): their
+            # encoding is memoized process-wide; equal values of one exact type encode
+            # identically. (Long strings are not looked up: hashing them costs more.)
+            cache = _STR_TYPED if cls is str else _INT_TYPED
+            typed = cache.get(obj)
+            if typed is None:
+                typed = self._dumps_msgpack(obj)
+                if (
+                    typed[0] == "msgpack"
+                    and len(typed[1]) <= _SCALAR_CACHE_BYTES
+                    and len(cache) < _SCALAR_CACHE_SIZE
+                ):
+                    cache[obj] = typed
+            return typed
         if cls is bytes:
             return "bytes", obj
         if cls is bytearray:
             return "bytearray", bytes(obj)
         try:
-            return "msgpack", msgpack_enc(obj)
+            return "msgpack", packb(obj, default=msgpack_default, option=ENCODE_OPTIONS)
+        except TypeError as exc:
+            if self.pickle_fallback:
+                return "pickle", pickle.dumps(obj)
+            raise _explain(obj, exc) from exc
+
+    def _dumps_msgpack(self, obj: Any) -> tuple[str, bytes]:
+        try:
+            return "msgpack", packb(obj, default=msgpack_default, option=ENCODE_OPTIONS)
         except TypeError as exc:
             if self.pickle_fallback:
                 return "pickle", pickle.dumps(obj)

@@ -225,14 +225,18 @@ class InMemoryStore(BaseStore):
     ) -> Item | None:
         """Fetch one item (see :meth:`BaseStore.get`)."""
         ns = namespace if namespace.__class__ is tuple else tuple(namespace)
+        # Lock-free when no item has a TTL: a dict lookup is atomic, and writers replace
+        # whole Item objects, so a reader sees the old or the new item, never a mix.
+        items = self._data.get(ns)
+        if items is None:
+            with self._lock:  # upstream quirk kept: reading creates the (empty) namespace
+                self._ns_items(ns)
+            return None
         key = key if key.__class__ is str else str(key)
+        item = items.get(key)
+        if item is None or not self._expiry:
+            return item
         with self._lock:
-            items = self._data.get(ns)
-            if items is None:
-                items = self._ns_items(ns)
-            item = items.get(key)
-            if item is None or not self._expiry:
-                return item
             now_ts = self._now().timestamp()
             return item if self._alive(ns, key, now_ts, self._refresh(refresh_ttl)) else None
 
