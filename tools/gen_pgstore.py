@@ -33,7 +33,7 @@ RENAMES = {
     "APool": "Pool",
     "acontextmanager": "contextmanager",
     "aembed_queries": "embed_queries",
-    "aembed_texts": "embed_texts",
+    "aembed_rounds": "embed_rounds",
     "__aenter__": "__enter__",
     "__aexit__": "__exit__",
     "aclose": "close",

@@ -8,16 +8,20 @@ import pytest
 from psycopg import sql
 
 from langgraph.checkpoint.errors import InvalidFilterError
+from langgraph.store.base._support import (
+    decode_ns,
+    load_numpy,
+    prefix_range,
+    put_texts,
+    text_digest,
+    vector_scores,
+)
 from langgraph.store.postgres._core import (
     check_key,
-    decode_ns,
     dump_value,
     encode_ns,
     index_setup,
     plan_filter,
-    prefix_range,
-    put_texts,
-    scores,
     vector_literal,
 )
 from langgraph.store.postgres._sql import Statements, Where, search_items
@@ -134,12 +138,13 @@ def test_vector_literal_and_scores() -> None:
         vector_literal([1], 2, True, "w")
     with pytest.raises(ValueError, match="NaN"):
         vector_literal([1, float("nan")], 2, True, "w")
+    np = load_numpy()
     q = [1.0, 0.0]
     vs = [[1.0, 0.0], [0.0, 2.0], [0.0, 0.0], [3.0, 4.0]]
-    assert scores(q, vs, "cosine") == pytest.approx([1.0, 0.0, 0.0, 0.6])
-    assert scores(q, vs, "inner_product") == pytest.approx([1.0, 0.0, 0.0, 3.0])
-    assert scores(q, vs, "l2") == pytest.approx([0.0, -(5**0.5), -1.0, -(20**0.5)])
-    assert scores(q, [], "cosine") == []
+    assert vector_scores(q, vs, "cosine", np) == pytest.approx([1.0, 0.0, 0.0, 0.6])
+    assert vector_scores(q, vs, "inner_product", np) == pytest.approx([1.0, 0.0, 0.0, 3.0])
+    assert vector_scores(q, vs, "l2", np) == pytest.approx([0.0, -(5**0.5), -1.0, -(20**0.5)])
+    assert vector_scores(q, [], "cosine", np) == []
 
 
 def test_plan_batch_dedupes_and_decides_transactions() -> None:
@@ -162,7 +167,6 @@ def test_plan_batch_dedupes_and_decides_transactions() -> None:
 
 def test_plan_put_vectors_keeps_writes_drops() -> None:
     from langgraph.store.base import PutOp
-    from langgraph.store.postgres._core import text_digest
     from langgraph.store.postgres._plan import NeedTexts, PutPlan, plan_put_vectors
 
     index = index_setup({"dims": 2, "embed": lambda t: [], "fields": ["a", "b"]})

@@ -23,9 +23,9 @@ import pytest
 
 from langgraph.checkpoint.conformance.store import fake_embed
 from langgraph.store.base import IndexConfig, PutOp, SearchItem
+from langgraph.store.base._support import Distance
 from langgraph.store.sqlite import SqliteStore
 from langgraph.store.sqlite._conn import load_sqlite_vec
-from langgraph.store.sqlite._core import Distance
 from langgraph.store.sqlite.aio import AsyncSqliteStore
 
 DISTANCES: list[Distance] = ["cosine", "l2", "inner_product"]
@@ -168,6 +168,8 @@ def test_reput_replaces_vectors_and_delete_removes_them(
     assert [i.score for i in s.search(("d",), query="again")] == [None]
     s.put(("d",), "k", {"text": "again"})
     assert _count_vectors(s) == 1
+    s.put(("d",), "k", {"text": "again"}, index=[])  # no paths: no vectors (as in memory)
+    assert _count_vectors(s) == 0
     s.delete(("d",), "k")
     assert _count_vectors(s) == 0
     assert s.search(("d",), query="again") == []

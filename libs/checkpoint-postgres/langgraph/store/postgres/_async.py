@@ -34,7 +34,14 @@ from langgraph.store.base import (
     SearchOp,
     TTLConfig,
 )
-from langgraph.store.base._filters import namespace_matches
+from langgraph.store.base._support import (
+    aembed_queries,
+    aembed_rounds,
+    load_numpy,
+    namespaces_page,
+    utcnow,
+    vector_scores,
+)
 from langgraph.store.postgres import _sql as q
 from langgraph.store.postgres._acompat import (
     AConnection,
@@ -43,25 +50,18 @@ from langgraph.store.postgres._acompat import (
     APipeline,
     APool,
     acontextmanager,
-    aembed_queries,
-    aembed_texts,
 )
 from langgraph.store.postgres._core import (
     IndexSetup,
     PlannedFilter,
-    check_count,
-    decode_ns,
     encode_ns,
     index_setup,
-    scores,
     to_item,
-    utcnow,
     vector_literal,
 )
 from langgraph.store.postgres._plan import (
     BatchPlan,
     Hit,
-    NeedTexts,
     PutPlan,
     VecMode,
     namespace_scope,
@@ -78,7 +78,6 @@ __all__ = ["_AsyncStoreCore"]
 
 _List = builtins.list
 _NS = tuple[str, ...]
-_MAX_ROUNDS = 4
 SWEEP_BATCH = 1000
 """Expired items deleted per transaction by a sweep."""
 
@@ -341,14 +340,7 @@ class _AsyncStoreCore(BaseStore):
         qvecs: dict[str, _List[float]] = {}
         if plan.queries:
             qvecs = await aembed_queries(self.embeddings, plan.queries)
-        vecs: dict[str, _List[float]] = {}
-        for _ in range(_MAX_ROUNDS):
-            try:
-                return await self._aexecute(plan, qvecs, vecs)
-            except NeedTexts as need:
-                got = await aembed_texts(self.embeddings, need.texts)
-                vecs.update(check_count(need.texts, got))
-        raise RuntimeError("texts kept changing while embedding them; giving up")
+        return await aembed_rounds(lambda vecs: self._aexecute(plan, qvecs, vecs), self.embeddings)
 
     async def _aexecute(
         self, plan: BatchPlan, qvecs: dict[str, _List[float]], vecs: dict[str, _List[float]]
@@ -501,7 +493,7 @@ class _AsyncStoreCore(BaseStore):
                 stmt, params = q.vectors_in_scope(st, where)
                 await cur.execute(stmt, params, prepare=False)
                 rows = await cur.fetchall()
-                sims = scores(qvec, [r[6] for r in rows], index.distance)
+                sims = vector_scores(qvec, [r[6] for r in rows], index.distance, load_numpy())
                 best: dict[tuple[str, str], tuple[Any, float]] = {}
                 for row, sim in zip(rows, sims, strict=True):
                     k = (row[0], row[1])
@@ -600,18 +592,12 @@ class _AsyncStoreCore(BaseStore):
     async def _alist_namespaces(
         self, cur: ACursor[Any], op: ListNamespacesOp, now: datetime
     ) -> _List[_NS]:
-        conds = op.match_conditions or ()
-        possible, scope = namespace_scope(conds)
+        possible, scope = namespace_scope(op.match_conditions or ())
         if not possible:
             return []
         stmt, params = q.namespaces(self._stmts, scope, now if self._omit_expired else None)
         await cur.execute(stmt, params, prepare=False)
-        found: set[_NS] = set()
-        for (text_ns,) in await cur.fetchall():
-            ns = decode_ns(text_ns)
-            if all(namespace_matches(ns, c.match_type, c.path) for c in conds):
-                found.add(ns[: op.max_depth] if op.max_depth is not None else ns)
-        return sorted(found)[op.offset : op.offset + op.limit]
+        return namespaces_page((text for (text,) in await cur.fetchall()), op)
 
     async def _aplan_vectors(
         self,

@@ -1,61 +1,42 @@
 """Pure helpers of the Postgres store (no connection objects; unit-tested without a server).
 
-* namespace <-> stored text (labels joined by ``"."`` plus a trailing ``"."``) and the
-  ``[lo, hi)`` text range that selects every namespace under a prefix;
+What every store shares (namespace text, texts to embed, scoring) lives in
+``langgraph.store.base._support``; here is what is Postgres's own:
+
+* namespace text without NUL (Postgres ``text`` cannot hold it);
 * values -> validated JSON text (errors name the namespace and key);
 * filters -> SQL conditions (exact where the SQL means the same as
   ``langgraph.store.base._filters``; otherwise a superset that Python re-checks);
-* index config normalisation, texts to embed for a put, vector text literals, and exact
-  scoring in Python (numpy) for servers without pgvector.
+* index config normalisation and vector text literals.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from psycopg import sql
 
-from langgraph.store.base import Item, SearchItem, get_text_at_path, tokenize_path
+from langgraph.store.base import Item
 from langgraph.store.base._filters import Predicate, compile_filter
+from langgraph.store.base._support import Fields, decode_ns, tokenize_fields
+from langgraph.store.base._support import encode_ns as _encode_ns
 
 __all__ = [
     "AnnConfig",
-    "Fields",
     "IndexSetup",
     "PlannedFilter",
     "check_key",
-    "decode_ns",
     "dump_value",
     "encode_ns",
     "index_setup",
     "plan_filter",
-    "prefix_range",
-    "put_texts",
-    "query_texts",
-    "scores",
-    "text_digest",
     "to_item",
-    "utcnow",
     "vector_literal",
 ]
-
-SEP = "."
-Fields = list[tuple[str, list[str]]]
-"""Index fields: ``(path, tokens)``; ``"$"`` keeps itself as its only token."""
-
-_UTC = timezone.utc
-
-
-def utcnow() -> datetime:
-    """Current UTC time (the store's default ``_now`` clock)."""
-    return datetime.now(_UTC)
-
 
 # ------------------------------------------------------------------------ namespaces
 
@@ -67,25 +48,8 @@ def encode_ns(namespace: Sequence[Any]) -> str | None:
         ``None`` when no stored namespace can equal it (a label that is not a string, or
         contains ``"."`` or NUL: ``put`` refuses those).
     """
-    for label in namespace:
-        if not isinstance(label, str) or SEP in label or "\x00" in label:
-            return None
-    return "".join(label + SEP for label in namespace)
-
-
-def decode_ns(text: str) -> tuple[str, ...]:
-    """Labels of a stored namespace text (inverse of :func:`encode_ns`)."""
-    return tuple(text[:-1].split(SEP)) if text else ()
-
-
-def prefix_range(text: str) -> tuple[str, str]:
-    """Half-open range ``[lo, hi)`` of every stored namespace starting with ``text``.
-
-    ``text`` is an encoded, non-empty prefix (ends with ``"."``); ``hi`` swaps that last
-    ``"."`` for ``"/"``, the next code point. Columns use the ``"C"`` collation, which
-    orders UTF-8 bytes like code points, so the range is exactly "starts with".
-    """
-    return text, text[:-1] + chr(ord(SEP) + 1)
+    text = _encode_ns(namespace)
+    return None if text is None or "\x00" in text else text
 
 
 def check_key(namespace: tuple[str, ...], key: str) -> str:
@@ -142,11 +106,6 @@ def to_item(row: Sequence[Any], load: Callable[[str], dict[str, Any]]) -> Item:
         created_at=row[3],
         updated_at=row[4],
     )
-
-
-def to_search_item(item: Item, score: float | None) -> SearchItem:
-    """Wrap an :class:`Item` as a :class:`SearchItem`."""
-    return SearchItem(item.namespace, item.key, item.value, item.created_at, item.updated_at, score)
 
 
 # ------------------------------------------------------------------------ filters
@@ -316,13 +275,6 @@ class IndexSetup:
     vectors_per_item: int
 
 
-def tokenize_fields(fields: Sequence[str] | str | None) -> Fields:
-    """Tokenize index fields (default ``["$"]``, the whole document)."""
-    if isinstance(fields, str):
-        fields = [fields]
-    return [(f, [f] if f == "$" else tokenize_path(f)) for f in (fields or ["$"])]
-
-
 def index_setup(index: Mapping[str, Any] | None) -> IndexSetup | None:
     """Validate and normalise a ``PostgresIndexConfig``.
 
@@ -369,40 +321,6 @@ def index_setup(index: Mapping[str, Any] | None) -> IndexSetup | None:
     )
 
 
-def put_texts(
-    value: dict[str, Any], index: Sequence[str] | None, fields: Fields
-) -> list[tuple[str, str]]:
-    """Texts a put wants embedded, as ``(vector path, text)``.
-
-    A path yielding one text is stored under the path; N>1 texts under ``"<path>.<i>"``.
-    """
-    paths = fields if index is None else [(p, [p] if p == "$" else tokenize_path(p)) for p in index]
-    out: list[tuple[str, str]] = []
-    for path, tokens in paths:
-        texts = get_text_at_path(value, tokens)
-        if len(texts) == 1:
-            out.append((path, texts[0]))
-        else:
-            out.extend((f"{path}.{i}", text) for i, text in enumerate(texts))
-    return out
-
-
-def text_digest(text: str) -> bytes:
-    """Short stable digest of an embedded text."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
-def query_texts(ops: Sequence[Any]) -> list[str]:
-    """Distinct search query texts of a batch."""
-    from langgraph.store.base import SearchOp
-
-    seen: dict[str, None] = {}
-    for op in ops:
-        if isinstance(op, SearchOp) and op.query:
-            seen[op.query] = None
-    return list(seen)
-
-
 def vector_literal(vector: Sequence[float], dims: int, pgvector: bool, where: str) -> str:
     """Text literal of an embedding (``[..]`` for pgvector, ``{..}`` for ``real[]``).
 
@@ -416,74 +334,3 @@ def vector_literal(vector: Sequence[float], dims: int, pgvector: bool, where: st
         raise ValueError(f"Embedding for {where} has a NaN or infinite component")
     body = ",".join(repr(x) for x in vals)
     return f"[{body}]" if pgvector else f"{{{body}}}"
-
-
-def check_count(texts: Sequence[str], vectors: Any) -> dict[str, list[float]]:
-    """Map texts to their vectors; the embedder must return one vector per text.
-
-    Raises:
-        ValueError: The counts differ.
-    """
-    vectors = list(vectors)
-    if len(vectors) != len(texts):
-        raise ValueError(
-            f"Embedding function returned {len(vectors)} vectors for {len(texts)} texts"
-        )
-    return {t: [float(x) for x in v] for t, v in zip(texts, vectors, strict=True)}
-
-
-_np: Any = None
-_np_checked = False
-
-
-def load_numpy() -> Any:
-    """The numpy module, or ``None`` when it is not installed (imported once, lazily)."""
-    global _np, _np_checked
-    if not _np_checked:
-        try:
-            import numpy
-
-            _np = numpy
-        except ImportError:  # pragma: no cover - numpy is present in dev environments
-            _np = None
-        _np_checked = True
-    return _np
-
-
-def scores(
-    query: Sequence[float], vectors: Sequence[Sequence[float]], distance: str
-) -> list[float]:
-    """Similarity of ``query`` with each vector, as pgvector-backed searches score it.
-
-    ``cosine``: cosine similarity (0.0 when a norm is zero); ``l2``: minus the Euclidean
-    distance; ``inner_product``: the dot product. Computed in float64.
-    """
-    if not vectors:
-        return []
-    np = load_numpy()
-    if np is not None:
-        q = np.asarray(query, dtype=np.float64)
-        mat = np.asarray(vectors, dtype=np.float64).reshape(len(vectors), -1)
-        if distance == "l2":
-            res = -np.linalg.norm(mat - q, axis=1)
-        elif distance == "inner_product":
-            res = mat @ q
-        else:
-            norms = np.linalg.norm(mat, axis=1) * float(np.linalg.norm(q))
-            dots = mat @ q
-            safe = np.where(norms == 0.0, 1.0, norms)
-            res = np.where(norms == 0.0, 0.0, dots / safe)
-        return [float(x) for x in res]
-    qv = [float(x) for x in query]  # pragma: no cover - numpy is present in dev environments
-    out: list[float] = []  # pragma: no cover
-    for vec in vectors:  # pragma: no cover
-        v = [float(x) for x in vec]
-        dot = sum(a * b for a, b in zip(qv, v, strict=False))
-        if distance == "l2":
-            out.append(-math.sqrt(sum((a - b) ** 2 for a, b in zip(qv, v, strict=False))))
-        elif distance == "inner_product":
-            out.append(dot)
-        else:
-            n = math.sqrt(sum(x * x for x in v)) * math.sqrt(sum(x * x for x in qv))
-            out.append(dot / n if n else 0.0)
-    return out  # pragma: no cover

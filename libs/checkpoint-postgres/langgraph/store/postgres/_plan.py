@@ -24,18 +24,22 @@ from langgraph.store.base import (
     SearchOp,
     _validate_namespace,
 )
+from langgraph.store.base._support import (
+    NeedTexts,
+    decode_ns,
+    namespace_lead,
+    prefix_scope,
+    put_texts,
+    query_texts,
+    text_digest,
+)
 from langgraph.store.postgres._core import (
     IndexSetup,
     PlannedFilter,
     check_key,
-    decode_ns,
     dump_value,
     encode_ns,
     plan_filter,
-    prefix_range,
-    put_texts,
-    query_texts,
-    text_digest,
     vector_literal,
 )
 from langgraph.store.postgres._sql import Where
@@ -57,14 +61,6 @@ _List = builtins.list
 _NS = tuple[str, ...]
 Hit = tuple[SearchItem, "tuple[str, str] | None"]
 """A search result and, when the item has a TTL, its ``(ns, key)`` to refresh."""
-
-
-class NeedTexts(Exception):
-    """Raised inside a batch transaction to roll it back: these texts need vectors."""
-
-    def __init__(self, texts: _List[str]) -> None:
-        super().__init__(f"{len(texts)} texts to embed")
-        self.texts = texts
 
 
 @dataclass
@@ -206,13 +202,8 @@ def where_for(prefix: _NS, now: Any, pf: PlannedFilter) -> Where | None:
         now: Hide items expired at this time, or ``None`` to show them.
         pf: The planned filter.
     """
-    scope: tuple[str, str] | None = None
-    if prefix:
-        text = encode_ns(prefix)
-        if text is None:
-            return None
-        scope = prefix_range(text)
-    return Where(scope, now, pf.where, pf.params)
+    possible, scope = prefix_scope(encode_ns(prefix))
+    return Where(scope, now, pf.where, pf.params) if possible else None
 
 
 def namespace_scope(
@@ -225,22 +216,7 @@ def namespace_scope(
         range (``None``: the whole table); ``possible`` is False when no stored
         namespace can match.
     """
-    lead: tuple[str, ...] = ()
-    for cond in conds:
-        if cond.match_type == "prefix":
-            labels: _List[str] = []
-            for label in cond.path:
-                if label == "*":
-                    break
-                labels.append(label)
-            if len(labels) > len(lead):
-                lead = tuple(labels)
-    if not lead:
-        return True, None
-    text = encode_ns(lead)
-    if text is None:
-        return False, None
-    return True, prefix_range(text)
+    return prefix_scope(encode_ns(namespace_lead(conds)))
 
 
 def rows_to_hits(

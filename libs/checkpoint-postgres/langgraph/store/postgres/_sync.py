@@ -35,7 +35,14 @@ from langgraph.store.base import (
     SearchOp,
     TTLConfig,
 )
-from langgraph.store.base._filters import namespace_matches
+from langgraph.store.base._support import (
+    embed_queries,
+    embed_rounds,
+    load_numpy,
+    namespaces_page,
+    utcnow,
+    vector_scores,
+)
 from langgraph.store.postgres import _sql as q
 from langgraph.store.postgres._acompat import (
     Connection,
@@ -44,25 +51,18 @@ from langgraph.store.postgres._acompat import (
     Pipeline,
     Pool,
     contextmanager,
-    embed_queries,
-    embed_texts,
 )
 from langgraph.store.postgres._core import (
     IndexSetup,
     PlannedFilter,
-    check_count,
-    decode_ns,
     encode_ns,
     index_setup,
-    scores,
     to_item,
-    utcnow,
     vector_literal,
 )
 from langgraph.store.postgres._plan import (
     BatchPlan,
     Hit,
-    NeedTexts,
     PutPlan,
     VecMode,
     namespace_scope,
@@ -79,7 +79,6 @@ __all__ = ["_SyncStoreCore"]
 
 _List = builtins.list
 _NS = tuple[str, ...]
-_MAX_ROUNDS = 4
 SWEEP_BATCH = 1000
 """Expired items deleted per transaction by a sweep."""
 
@@ -342,14 +341,7 @@ class _SyncStoreCore(BaseStore):
         qvecs: dict[str, _List[float]] = {}
         if plan.queries:
             qvecs = embed_queries(self.embeddings, plan.queries)
-        vecs: dict[str, _List[float]] = {}
-        for _ in range(_MAX_ROUNDS):
-            try:
-                return self._execute(plan, qvecs, vecs)
-            except NeedTexts as need:
-                got = embed_texts(self.embeddings, need.texts)
-                vecs.update(check_count(need.texts, got))
-        raise RuntimeError("texts kept changing while embedding them; giving up")
+        return embed_rounds(lambda vecs: self._execute(plan, qvecs, vecs), self.embeddings)
 
     def _execute(
         self, plan: BatchPlan, qvecs: dict[str, _List[float]], vecs: dict[str, _List[float]]
@@ -502,7 +494,7 @@ class _SyncStoreCore(BaseStore):
                 stmt, params = q.vectors_in_scope(st, where)
                 cur.execute(stmt, params, prepare=False)
                 rows = cur.fetchall()
-                sims = scores(qvec, [r[6] for r in rows], index.distance)
+                sims = vector_scores(qvec, [r[6] for r in rows], index.distance, load_numpy())
                 best: dict[tuple[str, str], tuple[Any, float]] = {}
                 for row, sim in zip(rows, sims, strict=True):
                     k = (row[0], row[1])
@@ -599,18 +591,12 @@ class _SyncStoreCore(BaseStore):
         return out if len(out) >= limit else None
 
     def _list_namespaces(self, cur: Cursor[Any], op: ListNamespacesOp, now: datetime) -> _List[_NS]:
-        conds = op.match_conditions or ()
-        possible, scope = namespace_scope(conds)
+        possible, scope = namespace_scope(op.match_conditions or ())
         if not possible:
             return []
         stmt, params = q.namespaces(self._stmts, scope, now if self._omit_expired else None)
         cur.execute(stmt, params, prepare=False)
-        found: set[_NS] = set()
-        for (text_ns,) in cur.fetchall():
-            ns = decode_ns(text_ns)
-            if all(namespace_matches(ns, c.match_type, c.path) for c in conds):
-                found.add(ns[: op.max_depth] if op.max_depth is not None else ns)
-        return sorted(found)[op.offset : op.offset + op.limit]
+        return namespaces_page((text for (text,) in cur.fetchall()), op)
 
     def _plan_vectors(
         self,

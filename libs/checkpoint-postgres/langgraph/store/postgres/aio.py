@@ -8,7 +8,6 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ from psycopg import AsyncConnection, AsyncPipeline
 from psycopg_pool import AsyncConnectionPool
 
 from langgraph.store.base import IndexConfig, TTLConfig
-from langgraph.store.base._sweeper import TaskSweeper, sweep_interval_seconds
+from langgraph.store.base._sweeper import TaskSweeper, TaskSweeping
 from langgraph.store.base.batch import AsyncBatchedBaseStore
 from langgraph.store.postgres._async import _AsyncStoreCore
 from langgraph.store.postgres.base import (
@@ -37,7 +36,7 @@ __all__ = [
 ]
 
 
-class AsyncPostgresStore(_AsyncStoreCore, AsyncBatchedBaseStore):
+class AsyncPostgresStore(TaskSweeping, _AsyncStoreCore, AsyncBatchedBaseStore):
     """Long-term memory store on PostgreSQL for asyncio code; concurrent calls are batched.
 
     Must be created inside a running event loop. Concurrent ``aget``/``asearch``/``aput``
@@ -122,35 +121,3 @@ class AsyncPostgresStore(_AsyncStoreCore, AsyncBatchedBaseStore):
     async def sweep_ttl(self) -> int:
         """Delete expired items now (a coroutine, as upstream's); see :meth:`asweep_ttl`."""
         return await self.asweep_ttl()
-
-    # -- TTL sweeper ------------------------------------------------------------------
-
-    async def start_ttl_sweeper(
-        self, sweep_interval_minutes: float | None = None
-    ) -> asyncio.Task[None]:
-        """Start a task named ``ttl_sweeper`` that calls :meth:`asweep_ttl` periodically.
-
-        Several stores (processes) may sweep one table at once: each sweep deletes
-        bounded batches and skips rows another sweeper holds.
-
-        Args:
-            sweep_interval_minutes: Period; default ``ttl_config["sweep_interval_minutes"]``
-                or 5. The first sweep happens after one period.
-
-        Returns:
-            The task (the running one if already started; an already finished task when
-            there is no ``ttl`` config).
-        """
-        period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
-        return await self._sweeper.start(period if self.ttl_config else None)
-
-    async def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
-        """Stop the sweeper task.
-
-        Args:
-            timeout: Seconds to wait for it to finish (``None`` = until it has).
-
-        Returns:
-            ``True`` if no sweeper is left running.
-        """
-        return await self._sweeper.stop(timeout)

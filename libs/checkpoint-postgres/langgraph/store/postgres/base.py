@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import concurrent.futures
 import functools
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypedDict
@@ -18,7 +17,7 @@ from psycopg import Connection, Pipeline
 from psycopg_pool import ConnectionPool
 
 from langgraph.store.base import IndexConfig, Item, Op, Result, TTLConfig
-from langgraph.store.base._sweeper import ThreadSweeper, sweep_interval_seconds
+from langgraph.store.base._sweeper import ThreadSweeper, ThreadSweeping
 from langgraph.store.postgres._sync import _SyncStoreCore
 
 __all__ = [
@@ -85,7 +84,7 @@ class PostgresIndexConfig(IndexConfig, total=False):
     distance_type: Literal["l2", "inner_product", "cosine"]
 
 
-class PostgresStore(_SyncStoreCore):
+class PostgresStore(ThreadSweeping, _SyncStoreCore):
     """Long-term memory store on PostgreSQL (psycopg 3).
 
     The store runs its own transactions and row factories, so any ``Connection`` or
@@ -187,35 +186,3 @@ class PostgresStore(_SyncStoreCore):
     async def asweep_ttl(self) -> int:
         """Async :meth:`sweep_ttl`."""
         return await self._in_thread(self.sweep_ttl)  # type: ignore[no-any-return]
-
-    # -- TTL sweeper ------------------------------------------------------------------
-
-    def start_ttl_sweeper(
-        self, sweep_interval_minutes: float | None = None
-    ) -> concurrent.futures.Future[None]:
-        """Run :meth:`sweep_ttl` periodically in a daemon thread named ``ttl-sweeper``.
-
-        Several stores (processes) may sweep one table at once: each sweep deletes
-        bounded batches and skips rows another sweeper holds.
-
-        Args:
-            sweep_interval_minutes: Period; default ``ttl_config["sweep_interval_minutes"]``
-                or 5. The first sweep happens after one period.
-
-        Returns:
-            A future that completes when the sweeper stops (cancelling it stops the
-            sweeper). Without a ``ttl`` config nothing is started and the future is done.
-        """
-        period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
-        return self._sweeper.start(period if self.ttl_config else None)
-
-    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
-        """Stop the sweeper thread.
-
-        Args:
-            timeout: Seconds to wait for it to finish (``None`` = until it has).
-
-        Returns:
-            ``True`` if no sweeper is left running.
-        """
-        return self._sweeper.stop(timeout)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import concurrent.futures
 import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -33,16 +32,11 @@ from langgraph.store.base import (
     Result,
     TTLConfig,
 )
-from langgraph.store.base._sweeper import ThreadSweeper, sweep_interval_seconds
+from langgraph.store.base._support import embed_queries, embed_rounds, query_texts, utcnow
+from langgraph.store.base._sweeper import ThreadSweeper, ThreadSweeping
 from langgraph.store.sqlite._conn import SqliteConnection, as_sqlite3, extension_connect
-from langgraph.store.sqlite._core import (
-    check_count,
-    distance_type,
-    index_setup,
-    query_texts,
-    utcnow,
-)
-from langgraph.store.sqlite._engine import NeedVectors, StoreEngine
+from langgraph.store.sqlite._core import distance_type, index_setup
+from langgraph.store.sqlite._engine import StoreEngine
 
 if TYPE_CHECKING:
     from langgraph.store.sqlite.aio import AsyncSqliteStore
@@ -50,7 +44,6 @@ if TYPE_CHECKING:
 __all__ = ["AsyncSqliteStore", "SqliteConnection", "SqliteStore"]
 
 _List = builtins.list
-_MAX_ROUNDS = 4
 
 
 def __getattr__(name: str) -> Any:
@@ -61,7 +54,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class SqliteStore(BaseStore):
+class SqliteStore(ThreadSweeping, BaseStore):
     """Store on a ``sqlite3`` connection (or a ``pysqlite3`` one).
 
     Args:
@@ -186,15 +179,11 @@ class SqliteStore(BaseStore):
         ops = _List(ops)
         qvecs: dict[str, _List[float]] = {}
         if self.embeddings is not None:
-            qvecs = {t: self.embeddings.embed_query(t) for t in query_texts(ops)}
-        vecs: dict[str, _List[float]] = {}
-        for _ in range(_MAX_ROUNDS):
-            res = self._runner.run(self._engine.execute, ops, self._ts(), qvecs, vecs)
-            if not isinstance(res, NeedVectors):
-                return res
-            assert self.embeddings is not None
-            vecs.update(check_count(res.texts, self.embeddings.embed_documents(res.texts)))
-        raise RuntimeError("texts kept changing while embedding them; giving up")
+            qvecs = embed_queries(self.embeddings, query_texts(ops))
+        run, execute = self._runner.run, self._engine.execute
+        return embed_rounds(
+            lambda vecs: run(execute, ops, self._ts(), qvecs, vecs), self.embeddings
+        )
 
     async def abatch(self, ops: Iterable[Op]) -> _List[Result]:
         """Async :meth:`batch` (runs in a worker thread)."""
@@ -247,30 +236,3 @@ class SqliteStore(BaseStore):
     async def asweep_ttl(self) -> int:
         """Async :meth:`sweep_ttl`."""
         return await asyncio.to_thread(self.sweep_ttl)
-
-    def start_ttl_sweeper(
-        self, sweep_interval_minutes: float | None = None
-    ) -> concurrent.futures.Future[None]:
-        """Run :meth:`sweep_ttl` periodically in a daemon thread named ``ttl-sweeper``.
-
-        Args:
-            sweep_interval_minutes: Period; default ``ttl_config["sweep_interval_minutes"]``
-                or 5. The first sweep happens after one period.
-
-        Returns:
-            A future that completes when the sweeper stops (cancelling it stops the
-            sweeper). Without a ``ttl`` config nothing is started and the future is done.
-        """
-        period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
-        return self._sweeper.start(period if self.ttl_config else None)
-
-    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
-        """Stop the sweeper thread.
-
-        Args:
-            timeout: Seconds to wait for it to finish (``None`` = until it has).
-
-        Returns:
-            ``True`` if no sweeper is left running.
-        """
-        return self._sweeper.stop(timeout)

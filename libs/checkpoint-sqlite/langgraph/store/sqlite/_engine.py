@@ -2,16 +2,18 @@
 
 The sync store calls them under a lock; the async store ships each call to aiosqlite's
 worker thread (see ``langgraph.checkpoint.sqlite._acompat``), so both stores share this
-one implementation. Embedding happens outside: :meth:`StoreEngine.execute` reports the
-texts whose vectors it lacks (:class:`NeedVectors`) and the caller embeds them and calls
-again, so no embedding call ever runs inside a database transaction.
+one implementation. Embedding happens outside: :meth:`StoreEngine.execute` rolls back and
+raises :class:`~langgraph.store.base._support.NeedTexts` for the texts whose vectors it
+lacks, and the caller embeds them and calls again
+(:func:`~langgraph.store.base._support.embed_rounds`), so no embedding call ever runs
+inside a database transaction.
 
 Search by vector ranks item rowids first, then fetches the ranked items in chunks until
 the page is full (filters run in Python on the fetched values). The ranking has two
 interchangeable paths over the same tables, so one database file works with either:
 sqlite-vec scores, groups and orders inside SQLite when the extension is loaded
 (:meth:`StoreEngine.setup`); otherwise Python scores every vector in scope exactly
-(:func:`~langgraph.store.sqlite._core.vector_scores`). Both rank the same items in the
+(:func:`~langgraph.store.sqlite._core.blob_scores`). Both rank the same items in the
 same order (score, then newest ``updated_at``, then newest row) with scores equal to
 float32 precision.
 """
@@ -43,7 +45,21 @@ from langgraph.store.base import (
     SearchOp,
     _validate_namespace,
 )
-from langgraph.store.base._filters import compile_filter, namespace_matches
+from langgraph.store.base._filters import compile_filter
+from langgraph.store.base._support import (
+    Distance,
+    Fields,
+    NeedTexts,
+    decode_ns,
+    encode_ns,
+    load_numpy,
+    namespace_lead,
+    namespaces_page,
+    prefix_scope,
+    put_texts,
+    text_digest,
+    to_search_item,
+)
 from langgraph.store.sqlite import _sql as q
 from langgraph.store.sqlite._conn import (
     SqliteConnection,
@@ -52,23 +68,14 @@ from langgraph.store.sqlite._conn import (
     sqlite_vec_problem,
 )
 from langgraph.store.sqlite._core import (
-    Distance,
-    Fields,
-    decode_ns,
+    blob_scores,
     dumps,
-    encode_ns,
-    load_numpy,
     pack_vector,
-    prefix_range,
-    put_texts,
     rank_best,
-    text_digest,
     to_item,
-    to_search_item,
-    vector_scores,
 )
 
-__all__ = ["NeedVectors", "StoreEngine", "load_sqlite_vec"]
+__all__ = ["StoreEngine", "load_sqlite_vec"]
 
 _NS = tuple[str, ...]
 _Key = tuple[_NS, str]
@@ -100,19 +107,6 @@ def _rollback(conn: SqliteConnection) -> None:
         rollback(as_sqlite3(conn))
     except conn.Error:  # another driver's errors (pysqlite3): never mask the cause
         pass
-
-
-class NeedVectors:
-    """Returned by :meth:`StoreEngine.execute` when texts must be embedded first.
-
-    Attributes:
-        texts: The distinct texts without a vector.
-    """
-
-    __slots__ = ("texts",)
-
-    def __init__(self, texts: list[str]) -> None:
-        self.texts = texts
 
 
 class StoreEngine:
@@ -189,7 +183,7 @@ class StoreEngine:
         now: float,
         qvecs: dict[str, list[float]],
         vecs: dict[str, list[float]],
-    ) -> list[Result] | NeedVectors:
+    ) -> list[Result]:
         """Run a batch in one transaction: all reads first, then the puts.
 
         Args:
@@ -200,9 +194,10 @@ class StoreEngine:
             vecs: Document embeddings by text.
 
         Returns:
-            The results in op order, or :class:`NeedVectors` (nothing was changed).
+            The results in op order.
 
         Raises:
+            NeedTexts: Texts need vectors first (nothing was changed).
             ValueError: Unknown op type or invalid filter.
             InvalidNamespaceError: A put to an invalid namespace.
         """
@@ -223,8 +218,7 @@ class StoreEngine:
             if puts and self.fields is not None:
                 missing = self._plan_vectors(conn, puts, vecs, plans)
                 if missing:
-                    _rollback(conn)
-                    return NeedVectors(missing)
+                    raise NeedTexts(missing)  # rolled back below
             results: list[Result] = []
             refresh: list[tuple[float, str, str, float]] = []
             for op in ops:
@@ -263,11 +257,6 @@ class StoreEngine:
             refresh.append((now, text, op.key, now))
         return to_item(tuple(op.namespace), op.key, row[0], row[1], row[2], self.load)
 
-    def _scope(self, prefix: Sequence[str]) -> tuple[bool, tuple[str, str] | None]:
-        if encode_ns(prefix) is None:
-            return False, None
-        return True, prefix_range(prefix)
-
     def _search(
         self,
         conn: SqliteConnection,
@@ -278,7 +267,7 @@ class StoreEngine:
     ) -> list[SearchItem]:
         pred = compile_filter(op.filter)
         limit, offset = max(op.limit, 0), max(op.offset, 0)
-        possible, rng = self._scope(op.namespace_prefix)
+        possible, rng = prefix_scope(encode_ns(op.namespace_prefix))
         if not possible or not limit:
             return []
         out: list[SearchItem] = []
@@ -367,7 +356,7 @@ class StoreEngine:
         size = 4 * len(query)
         if any(len(r[2]) != size for r in rows):
             raise self._dims_error(conn, len(query))
-        scores = vector_scores(query, [r[2] for r in rows], self.np, self.distance)
+        scores = blob_scores(query, [r[2] for r in rows], self.np, self.distance)
         rowids = [r[0] for r in rows]
         yield from rank_best(rowids, [r[1] for r in rows], scores, self.np)
 
@@ -387,30 +376,14 @@ class StoreEngine:
     def _list_namespaces(
         self, conn: SqliteConnection, op: ListNamespacesOp, now: float
     ) -> list[_NS]:
-        conds = op.match_conditions or ()
-        lead: tuple[str, ...] = ()
-        for cond in conds:
-            if cond.match_type == "prefix":
-                labels: list[str] = []
-                for label in cond.path:
-                    if label == "*":
-                        break
-                    labels.append(label)
-                if len(labels) > len(lead):
-                    lead = tuple(labels)
-        possible, rng = self._scope(lead)
+        possible, rng = prefix_scope(encode_ns(namespace_lead(op.match_conditions or ())))
         if not possible:
             return []
         if rng is None:
             cur = conn.execute(q.NAMESPACES_ALL, (now,))
         else:
             cur = conn.execute(q.NAMESPACES_PREFIX, (rng[0], rng[1], now))
-        found: set[_NS] = set()
-        for (text,) in cur:
-            ns = decode_ns(text)
-            if all(namespace_matches(ns, c.match_type, c.path) for c in conds):
-                found.add(ns[: op.max_depth] if op.max_depth is not None else ns)
-        return sorted(found)[op.offset : op.offset + op.limit]
+        return namespaces_page((text for (text,) in cur), op)
 
     # -- writes ---------------------------------------------------------------------------
 

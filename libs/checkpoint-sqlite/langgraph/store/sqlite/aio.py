@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import warnings
 from collections.abc import Callable, Iterable
@@ -25,25 +24,19 @@ import aiosqlite
 
 from langgraph.checkpoint.sqlite._acompat import AsyncRunner
 from langgraph.store.base import IndexConfig, Item, Op, Result, TTLConfig
-from langgraph.store.base._sweeper import TaskSweeper, sweep_interval_seconds
+from langgraph.store.base._support import aembed_queries, aembed_rounds, query_texts, utcnow
+from langgraph.store.base._sweeper import TaskSweeper, TaskSweeping
 from langgraph.store.base.batch import AsyncBatchedBaseStore
 from langgraph.store.sqlite._conn import as_sqlite3, extension_connect
-from langgraph.store.sqlite._core import (
-    check_count,
-    distance_type,
-    index_setup,
-    query_texts,
-    utcnow,
-)
-from langgraph.store.sqlite._engine import NeedVectors, StoreEngine
+from langgraph.store.sqlite._core import distance_type, index_setup
+from langgraph.store.sqlite._engine import StoreEngine
 
 __all__ = ["AsyncSqliteStore"]
 
 _List = builtins.list
-_MAX_ROUNDS = 4
 
 
-class AsyncSqliteStore(AsyncBatchedBaseStore):
+class AsyncSqliteStore(TaskSweeping, AsyncBatchedBaseStore):
     """Store on an ``aiosqlite`` connection; concurrent calls are batched per loop tick.
 
     Must be created inside a running event loop. Each batch is one call on aiosqlite's
@@ -178,17 +171,9 @@ class AsyncSqliteStore(AsyncBatchedBaseStore):
         qvecs: dict[str, _List[float]] = {}
         emb = self.embeddings
         if emb is not None:
-            texts = query_texts(ops)
-            got = await asyncio.gather(*(emb.aembed_query(t) for t in texts))
-            qvecs = dict(zip(texts, got, strict=True))
-        vecs: dict[str, _List[float]] = {}
-        for _ in range(_MAX_ROUNDS):
-            res = await self._runner.run(self._engine.execute, ops, self._ts(), qvecs, vecs)
-            if not isinstance(res, NeedVectors):
-                return res
-            assert emb is not None
-            vecs.update(check_count(res.texts, await emb.aembed_documents(res.texts)))
-        raise RuntimeError("texts kept changing while embedding them; giving up")
+            qvecs = await aembed_queries(emb, query_texts(ops))
+        run, execute = self._runner.run, self._engine.execute
+        return await aembed_rounds(lambda vecs: run(execute, ops, self._ts(), qvecs, vecs), emb)
 
     async def alist(
         self,
@@ -234,30 +219,3 @@ class AsyncSqliteStore(AsyncBatchedBaseStore):
         """Sync :meth:`asweep_ttl` (from another thread than the event loop's)."""
         self._check_thread("sweep_ttl")
         return self._block("sweep_ttl", self.asweep_ttl())  # type: ignore[no-any-return]
-
-    async def start_ttl_sweeper(
-        self, sweep_interval_minutes: float | None = None
-    ) -> asyncio.Task[None]:
-        """Start a task named ``ttl_sweeper`` that calls :meth:`asweep_ttl` periodically.
-
-        Args:
-            sweep_interval_minutes: Period; default ``ttl_config["sweep_interval_minutes"]``
-                or 5. The first sweep happens after one period.
-
-        Returns:
-            The task (the running one if already started; an already finished task when
-            there is no ``ttl`` config).
-        """
-        period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
-        return await self._sweeper.start(period if self.ttl_config else None)
-
-    async def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
-        """Stop the sweeper task.
-
-        Args:
-            timeout: Seconds to wait for it to finish (``None`` = until it has).
-
-        Returns:
-            ``True`` if no sweeper is left running.
-        """
-        return await self._sweeper.stop(timeout)

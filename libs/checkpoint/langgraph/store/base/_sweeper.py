@@ -4,6 +4,8 @@ A store owns the *sweep* (one call that deletes expired items and returns how ma
 these classes own the *loop*: start once, sweep every period, log failures without
 dying, stop on request. :class:`ThreadSweeper` serves sync stores (a daemon thread),
 :class:`TaskSweeper` async ones (an asyncio task on the running loop).
+:class:`ThreadSweeping` and :class:`TaskSweeping` give a store the public
+``start_ttl_sweeper`` / ``stop_ttl_sweeper`` methods on top of them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from collections.abc import Awaitable, Callable
 
 from langgraph.store.base import TTLConfig
 
-__all__ = ["TaskSweeper", "ThreadSweeper", "sweep_interval_seconds"]
+__all__ = [
+    "TaskSweeper",
+    "TaskSweeping",
+    "ThreadSweeper",
+    "ThreadSweeping",
+    "sweep_interval_seconds",
+]
 
 logger = logging.getLogger("langgraph.store")
 
@@ -168,3 +176,79 @@ class TaskSweeper:
         if task is not None and not task.done():
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(task.cancel)
+
+
+class ThreadSweeping:
+    """Mixin: ``start_ttl_sweeper`` / ``stop_ttl_sweeper`` of a sync store.
+
+    The store sets ``_sweeper`` (a :class:`ThreadSweeper` of its ``sweep_ttl``) and
+    ``ttl_config``.
+    """
+
+    ttl_config: TTLConfig | None
+    _sweeper: ThreadSweeper
+
+    def start_ttl_sweeper(
+        self, sweep_interval_minutes: float | None = None
+    ) -> concurrent.futures.Future[None]:
+        """Run ``sweep_ttl`` periodically in a daemon thread named ``ttl-sweeper``.
+
+        Args:
+            sweep_interval_minutes: Period; default ``ttl_config["sweep_interval_minutes"]``
+                or 5. The first sweep happens after one period.
+
+        Returns:
+            A future that completes when the sweeper stops (cancelling it stops the
+            sweeper). Without a ``ttl`` config nothing is started and the future is done.
+        """
+        period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
+        return self._sweeper.start(period if self.ttl_config else None)
+
+    def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
+        """Stop the sweeper thread.
+
+        Args:
+            timeout: Seconds to wait for it to finish (``None`` = until it has).
+
+        Returns:
+            ``True`` if no sweeper is left running.
+        """
+        return self._sweeper.stop(timeout)
+
+
+class TaskSweeping:
+    """Mixin: ``start_ttl_sweeper`` / ``stop_ttl_sweeper`` of an asyncio store.
+
+    The store sets ``_sweeper`` (a :class:`TaskSweeper` of its ``asweep_ttl``) and
+    ``ttl_config``.
+    """
+
+    ttl_config: TTLConfig | None
+    _sweeper: TaskSweeper
+
+    async def start_ttl_sweeper(
+        self, sweep_interval_minutes: float | None = None
+    ) -> asyncio.Task[None]:
+        """Start a task named ``ttl_sweeper`` that calls ``asweep_ttl`` periodically.
+
+        Args:
+            sweep_interval_minutes: Period; default ``ttl_config["sweep_interval_minutes"]``
+                or 5. The first sweep happens after one period.
+
+        Returns:
+            The task (the running one if already started; an already finished task when
+            there is no ``ttl`` config).
+        """
+        period = sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
+        return await self._sweeper.start(period if self.ttl_config else None)
+
+    async def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
+        """Stop the sweeper task.
+
+        Args:
+            timeout: Seconds to wait for it to finish (``None`` = until it has).
+
+        Returns:
+            ``True`` if no sweeper is left running.
+        """
+        return await self._sweeper.stop(timeout)
