@@ -23,7 +23,7 @@ import asyncio
 import builtins
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Literal
 
 from langgraph.store.base import (
@@ -47,12 +47,12 @@ from langgraph.store.base import (
     tokenize_path,
 )
 from langgraph.store.base._filters import compile_filter, namespace_matches
+from langgraph.store.base._support import load_numpy, text_digest, utcnow
+from langgraph.store.base._sweeper import TaskSweeper, sweep_interval_seconds
 from langgraph.store.memory._index import (
     NamespaceVectors,
-    load_numpy,
     normalise_query,
     ranked_rows,
-    text_digest,
 )
 
 __all__ = ["InMemoryStore"]
@@ -64,10 +64,6 @@ _Todo = tuple[_NS, str, str, str]
 
 
 _new_item = object.__new__  # build Items without re-validating trusted fields
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class InMemoryStore(BaseStore):
@@ -98,8 +94,8 @@ class InMemoryStore(BaseStore):
         self._expiry: dict[tuple[_NS, str], tuple[float, float]] = {}
         self._lock = threading.RLock()
         self._valid_ns: set[_NS] = set()
-        self._now: Callable[[], datetime] = _utcnow
-        self._sweeper: asyncio.Task[None] | None = None
+        self._now: Callable[[], datetime] = utcnow
+        self._sweeper = TaskSweeper(self.asweep_ttl)
         self.ttl_config = ttl
         self.index_config: IndexConfig | None = None
         self.embeddings: Embeddings | None = None
@@ -173,50 +169,29 @@ class InMemoryStore(BaseStore):
     async def start_ttl_sweeper(
         self, sweep_interval_minutes: float | None = None
     ) -> asyncio.Task[None]:
-        """Start a background task on the running loop that calls :meth:`sweep_ttl`.
+        """Start a task named ``ttl_sweeper`` on the running loop that calls :meth:`sweep_ttl`.
 
         Args:
             sweep_interval_minutes: Period; default ``ttl_config["sweep_interval_minutes"]``
-                or 5.
+                or 5. The first sweep happens after one period.
 
         Returns:
             The task (the same one if a sweeper is already running).
         """
-        if self._sweeper is not None and not self._sweeper.done():
-            return self._sweeper
-        interval = sweep_interval_minutes
-        if interval is None and self.ttl_config:
-            interval = self.ttl_config.get("sweep_interval_minutes")
-        period = float(interval if interval is not None else 5) * 60.0
-
-        async def run() -> None:
-            while True:
-                await asyncio.sleep(period)
-                self.sweep_ttl()
-
-        self._sweeper = asyncio.get_running_loop().create_task(run())
-        return self._sweeper
+        return await self._sweeper.start(
+            sweep_interval_seconds(self.ttl_config, sweep_interval_minutes)
+        )
 
     async def stop_ttl_sweeper(self, timeout: float | None = None) -> bool:
         """Stop the background sweeper.
 
         Args:
-            timeout: Seconds to wait for the task to finish.
+            timeout: Seconds to wait for the task to finish (``None`` = until it has).
 
         Returns:
             ``True`` if no sweeper is left running.
         """
-        task, self._sweeper = self._sweeper, None
-        if task is None or task.done():
-            return True
-        task.cancel()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), timeout)
-        except asyncio.CancelledError:
-            pass
-        except asyncio.TimeoutError:
-            return False
-        return task.done()
+        return await self._sweeper.stop(timeout)
 
     # -- fast paths (no embedding involved) ----------------------------------------------
 

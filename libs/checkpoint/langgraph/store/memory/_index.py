@@ -11,34 +11,11 @@ a re-put whose text at that path is unchanged skips the embedding call.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-__all__ = ["NamespaceVectors", "text_digest", "load_numpy"]
-
-_np: Any = None
-_np_checked = False
-
-
-def load_numpy() -> Any:
-    """numpy module, or ``None`` when not installed (imported lazily, once)."""
-    global _np, _np_checked
-    if not _np_checked:
-        try:
-            import numpy
-
-            _np = numpy
-        except ImportError:  # pragma: no cover - numpy is present in dev envs
-            _np = None
-        _np_checked = True
-    return _np
-
-
-def text_digest(text: str) -> bytes:
-    """Short stable digest of an embedded text."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+__all__ = ["NamespaceVectors"]
 
 
 class NamespaceVectors:
