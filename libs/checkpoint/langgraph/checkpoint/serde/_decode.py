@@ -89,7 +89,8 @@ def _blocked_message(mod: str, name: str) -> str:
         f"Refusing to deserialize {mod}.{name}: the type is not on the msgpack allowlist. "
         f"Allow it with langgraph.checkpoint.serde.jsonplus.register_serializable({short}), "
         f"JsonPlusSerializer(allowed_msgpack_modules=[({mod!r}, {name!r})]) or the "
-        f"environment variable LANGGRAPH_ALLOWED_MSGPACK_MODULES='{mod}:{name}'."
+        f"environment variable LANGGRAPH_ALLOWED_MSGPACK_MODULES='{mod}:{name}' "
+        "(comma-separated for several types; a bare module name allows every class of that module)."
     )
 
 
