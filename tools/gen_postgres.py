@@ -56,6 +56,7 @@ WORDS = {
     "_afetch": "_fetch",
     "_agc": "_gc",
     "_arun_locked": "_run_locked",
+    "_amerge_writes": "_merge_writes",
 }
 
 _WORD = re.compile(r"\b(" + "|".join(sorted(map(re.escape, WORDS), key=len, reverse=True)) + r")\b")

@@ -249,3 +249,45 @@ def test_delete_thread_racing_with_puts(pg_uri: str, pg_schema: str) -> None:
         assert not errors, repr(errors[0])
         for item in saver.list(config(GC_THREAD)):
             assert len(item.checkpoint["channel_values"]["messages"]) == len(shared) + 1
+
+
+def test_concurrent_put_writes_of_one_task_lose_nothing(pg_uri: str, pg_schema: str) -> None:
+    """Calls for the same (checkpoint, task) from many connections merge into its one row:
+    every special channel written survives, and regular writes keep the first stored
+    value of each idx."""
+    specials = ["__error__", "__interrupt__", "__resume__", "__scheduled__"]
+    with ConnectionPool(pg_uri, min_size=8, max_size=8, open=True) as pool:
+        saver = PostgresSaver(pool, schema=pg_schema)
+        saver.setup()
+        cp, versions = make_checkpoint(saver, {"n": 1}, None)
+        saved = saver.put(config("merge"), cp, {"source": "input", "step": -1}, versions)  # type: ignore[arg-type]
+        barrier = threading.Barrier(8)
+        errors: list[BaseException] = []
+
+        def work(i: int) -> None:
+            try:
+                barrier.wait()
+                for round_ in range(5):
+                    if i < 4:
+                        saver.put_writes(saved, [(specials[i], f"{i}:{round_}")], "task")
+                    else:
+                        writes = [(f"ch{j}", f"{i}:{j}") for j in range(i - 2)]
+                        saver.put_writes(saved, writes, "task")
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        got = saver.get_tuple(saved)
+        assert got is not None
+        by_channel = {c: v for _t, c, v in got.pending_writes or []}
+        # the last round of every special writer is what stays
+        assert {c: by_channel[c] for c in specials} == {c: f"{i}:4" for i, c in enumerate(specials)}
+        regular = [(c, v) for _t, c, v in got.pending_writes or [] if c.startswith("ch")]
+        # idx j of the regular writes exists once: the longest call (5 writes) added the last
+        assert [c for c, _v in regular] == [f"ch{j}" for j in range(5)]
+        assert all(v.endswith(f":{j}") for j, (_c, v) in enumerate(regular))

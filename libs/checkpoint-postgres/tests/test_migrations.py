@@ -1,9 +1,10 @@
 """A database created by an older schema version upgrades in place and reads back.
 
-The tables are created with the migrations as they were at version 7 and filled the way
-the saver of that version wrote them (full list hashes inside the body, task ids as
-UTF-8 text); ``setup()`` then applies the later migrations and every value, write and
-task id must read back unchanged, with later writes deduplicated against old ones.
+The tables are created with the migrations as they were at an older version and filled
+the way the saver of that version wrote them (version 7: full list hashes inside the
+body, task ids as UTF-8 text; version 8: one pending-writes row per write, compact task
+ids); ``setup()`` then applies the later migrations and every value, write and task id
+must read back unchanged, with later writes merged by the ``put_writes`` conflict rule.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import ormsgpack
 import psycopg
 from lgpg_workers import config, make_checkpoint
 
+from langgraph.checkpoint.base import WRITES_IDX_MAP
 from langgraph.checkpoint.base import _codec as codec
-from langgraph.checkpoint.postgres import PostgresSaver
+from langgraph.checkpoint.postgres import PostgresSaver, _rows
 from langgraph.checkpoint.postgres._sql import MIGRATIONS, Statements
 
 OLD_VERSION = 7
@@ -25,18 +27,23 @@ TASK_16 = "sixteen-chars-id"  # exactly 16 bytes of UTF-8
 TASKS = [UUID_TASK, TASK_16, "t1", "tâche-ünïcode"]
 
 
-def _create_old_schema(conn: psycopg.Connection[Any], schema: str) -> None:
+def _create_old_schema(
+    conn: psycopg.Connection[Any], schema: str, old_version: int = OLD_VERSION
+) -> None:
     stmts = Statements.build(schema)
     assert stmts.create_schema is not None
     with conn.transaction():
         conn.execute(stmts.create_schema)
         conn.execute(stmts.create_migrations)
-        for version in range(OLD_VERSION + 1):
-            conn.execute(stmts.migrations[version])
+        for version in range(old_version + 1):
+            for statement in stmts.migrations[version]:
+                conn.execute(statement)
             conn.execute(stmts.record_version, (version,))
 
 
-def _write_old_rows(conn: psycopg.Connection[Any], schema: str, saver: PostgresSaver) -> Any:
+def _write_old_rows(
+    conn: psycopg.Connection[Any], schema: str, saver: PostgresSaver, with_writes: bool = True
+) -> Any:
     """One checkpoint and its writes, stored exactly as the version-7 saver did."""
     values = {
         "messages": [{"role": "user", "text": "hi"}, {"role": "ai", "text": "hello"}],
@@ -85,7 +92,7 @@ def _write_old_rows(conn: psycopg.Connection[Any], schema: str, saver: PostgresS
                 '{"source": "input", "step": -1}',
             ),
         )
-        for i, task in enumerate(TASKS):
+        for i, task in enumerate(TASKS if with_writes else []):
             conn.execute(
                 psycopg.sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, 0, %s, '', %s)").format(
                     t["lg_writes"]
@@ -149,3 +156,78 @@ def test_version_7_database_upgrades_in_place(pg_uri: str, pg_schema: str) -> No
         assert old is not None and old.checkpoint["channel_values"] == values
         saver.prune(["old-thread"], keep=1)
         assert [t.checkpoint["id"] for t in saver.list(config("old-thread"))] == [nxt["id"]]
+
+
+def test_version_8_writes_become_one_row_per_task(pg_uri: str, pg_schema: str) -> None:
+    """Version 9 groups the per-write rows of version 8 into one row per task."""
+    v8_rows = [  # (task id, idx, channel, value) as the version-8 saver stored them
+        (UUID_TASK, 0, "a", "a0"),
+        (UUID_TASK, 1, "b", "b1"),
+        (UUID_TASK, WRITES_IDX_MAP["__error__"], "__error__", "boom"),
+        (TASK_16, 0, "a", "x"),
+        ("t1", WRITES_IDX_MAP["__interrupt__"], "__interrupt__", "pause"),
+    ]
+    with psycopg.connect(pg_uri) as conn:
+        _create_old_schema(conn, pg_schema, old_version=8)
+        with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as old_saver:
+            cp, values = _write_old_rows(conn, pg_schema, old_saver, with_writes=False)
+            dumps = old_saver.serde.dumps_typed
+        table = psycopg.sql.Identifier(pg_schema, "lg_writes")
+        with conn.transaction():
+            for task, idx, channel, value in v8_rows:
+                conn.execute(
+                    psycopg.sql.SQL(
+                        "INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                    ).format(table),
+                    (
+                        b"old-thread",
+                        b"",
+                        cp["id"],
+                        _rows.task_key(task),
+                        idx,
+                        channel.encode(),
+                        "~path",
+                        codec.encode_value(value, dumps),
+                    ),
+                )
+
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        saver.setup()
+        with psycopg.connect(pg_uri) as conn:
+            rows = conn.execute(
+                psycopg.sql.SQL("SELECT count(*), min(task_path) FROM {}").format(table)
+            ).fetchone()
+            pkey = conn.execute(
+                "SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND indexname = %s",
+                (pg_schema, "lg_writes_pkey"),
+            ).fetchone()
+        assert rows == (3, "~path")  # one row per task
+        assert pkey == (1,)
+
+        def pending() -> list[tuple[str, str, Any]]:
+            got = saver.get_tuple(config("old-thread"))
+            assert got is not None and got.checkpoint["channel_values"] == values
+            return list(got.pending_writes or [])
+
+        # ordered by (task id, idx), exactly as before the upgrade
+        expected = [
+            (task, channel, value)
+            for task, _idx, channel, value in sorted(v8_rows, key=lambda r: (r[0], r[1]))
+        ]
+        assert pending() == expected
+
+        cfg = config("old-thread", cp["id"])
+        # a regular call keeps stored idx values and adds the new idx
+        saver.put_writes(cfg, [("a", "new"), ("b", "new"), ("c", "c2")], UUID_TASK)
+        # a call of special channels only replaces
+        saver.put_writes(cfg, [("__error__", "boom again")], UUID_TASK)
+        saver.put_writes(cfg, [("__interrupt__", "pause again")], "t1")
+        got = [w for w in pending() if w[0] == UUID_TASK]
+        assert got == [
+            (UUID_TASK, "__error__", "boom again"),
+            (UUID_TASK, "a", "a0"),
+            (UUID_TASK, "b", "b1"),
+            (UUID_TASK, "c", "c2"),
+        ]
+        assert [w for w in pending() if w[0] == "t1"] == [("t1", "__interrupt__", "pause again")]
+        assert [w for w in pending() if w[0] == TASK_16] == [(TASK_16, "a", "x")]

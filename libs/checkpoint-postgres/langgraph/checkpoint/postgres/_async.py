@@ -23,6 +23,7 @@ from langgraph.checkpoint.base import (
     SerializerProtocol,
 )
 from langgraph.checkpoint.base import _codec as codec
+from langgraph.checkpoint.postgres import _rows
 from langgraph.checkpoint.postgres._acompat import (
     AConnection,
     ACursor,
@@ -39,6 +40,7 @@ __all__ = ["_AsyncCore"]
 # SQLSTATEs after which the connection is gone, so a pooled statement may be retried
 # on another connection: connection exceptions (class 08) and server shutdowns.
 _LOST = ("57P01", "57P02", "57P03")
+_MERGE_ATTEMPTS = 20
 
 
 def _connection_lost(exc: psycopg.OperationalError) -> bool:
@@ -216,7 +218,8 @@ class _AsyncCore(BasePostgresSaver):
                     row = await cur.fetchone()
                     if row is not None and row[0] >= version:
                         continue
-                    await cur.execute(stmts.migrations[version], prepare=False)
+                    for statement in stmts.migrations[version]:
+                        await cur.execute(statement, prepare=False)
                     await cur.execute(stmts.record_version, (version,), prepare=False)
 
     # ------------------------------------------------------------------ reads
@@ -304,7 +307,41 @@ class _AsyncCore(BasePostgresSaver):
         prepared = self._writes_params(config, writes, task_id, task_path)
         if prepared is None:
             return
-        await self._afetch(prepared[0], prepared[1])
+        params, entries, upsert = prepared
+        if not await self._afetch(self._stmts.put_writes, params):
+            await self._amerge_writes(params, entries, upsert)
+
+    async def _amerge_writes(
+        self, params: dict[str, Any], entries: Sequence[_rows.WriteEntry], upsert: bool
+    ) -> None:
+        """Merge a call's writes into the task's stored row (the row existed already)."""
+        stmts = self._stmts
+        try:
+            async with self._acursor(tx=True) as cur:
+                for _attempt in range(_MERGE_ATTEMPTS):
+                    await cur.execute(stmts.writes_for_update, params, prepare=self.prepare)
+                    row = await cur.fetchone()
+                    if row is None:  # deleted meanwhile: insert again
+                        await cur.execute(stmts.put_writes, params, prepare=self.prepare)
+                        if await cur.fetchone() is not None:
+                            return
+                        continue
+                    stored, path = row
+                    merged = _rows.merge_writes(stored, entries, upsert)
+                    new_path = params["task_path"] if upsert else path
+                    if merged != stored or new_path != path:
+                        update = dict(params, data=merged, task_path=new_path)
+                        await cur.execute(stmts.writes_update, update, prepare=self.prepare)
+                    return
+        except psycopg.OperationalError as exc:
+            _explain(exc, self.statement_timeout)
+            raise
+        task = _rows.task_from_key(params["task_id"])
+        thread = params["thread_id"].decode("utf-8", "surrogatepass")
+        raise psycopg.OperationalError(
+            f"put_writes: the writes row of task {task!r} in thread {thread!r} kept being"
+            f" inserted and deleted concurrently; gave up after {_MERGE_ATTEMPTS} attempts"
+        )
 
     async def _arun_locked(
         self, lock: Query, lock_params: dict[str, Any], stmt: Query, params: dict[str, Any]

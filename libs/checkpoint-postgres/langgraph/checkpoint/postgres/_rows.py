@@ -15,6 +15,21 @@ Task ids
     id) decode the same way unless the id is a 16-byte string ending in ``0xFF``, which
     is not valid UTF-8.
 
+Pending writes
+    One row per (checkpoint, task) holds every write of the task: :func:`pack_writes`
+    frames each ``(idx, channel, value)`` as a big-endian ``int4`` idx, the ``int4``
+    byte lengths of the channel and of the value, then the channel's UTF-8 and the value,
+    in idx order. :func:`merge_writes` applies a later call to a stored row with the
+    conflict rule of ``put_writes`` (insert-if-absent per idx, or replace when every
+    write of the call targets a special channel).
+
+Array parameters
+    :class:`ByteaArray` marks a ``list[bytes]`` bound as ``bytea[]``; :class:`ByteaArrayDumper`
+    (registered for it on psycopg's global adapters, which only this type uses) writes the
+    binary array format in one pass instead of psycopg's generic per-element list dumper.
+    Where the registration is not visible (a connection with its own copied adapter map),
+    psycopg falls back to its list dumper: same value, only slower.
+
 Known elements
     :class:`KnownLists` remembers, per (thread, namespace), the element hashes and
     packed bytes of the last list read or written. Elements are content-addressed and
@@ -24,33 +39,46 @@ Known elements
 
 from __future__ import annotations
 
+import struct
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import ormsgpack
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from langgraph.checkpoint.base import _codec as codec
 from langgraph.checkpoint.errors import DeserializationError
 
 __all__ = [
+    "ByteaArray",
+    "ByteaArrayDumper",
     "KnownLists",
     "Lists",
+    "merge_writes",
+    "pack_writes",
     "ready_lists",
     "resolve",
     "restore_lists",
     "strip_lists",
     "task_from_key",
     "task_key",
+    "unpack_writes",
 ]
 
 HASH = codec.HASH_SIZE
 _LISTS = 9  # position of the list references in a body
 
 
-def strip_lists(body: bytes) -> tuple[bytes, bytes]:
-    """``(body without list hashes, concatenated hashes)`` (see the module docstring)."""
-    parts = ormsgpack.unpackb(body)
+def strip_lists(body: bytes, parts: list[Any] | None = None) -> tuple[bytes, bytes]:
+    """``(body without list hashes, concatenated hashes)`` (see the module docstring).
+
+    ``parts``: ``body`` already decoded (it is modified).
+    """
+    if parts is None:
+        parts = ormsgpack.unpackb(body)
     lists = parts[_LISTS]
     if not lists:
         return body, b""
@@ -75,6 +103,87 @@ def restore_lists(body: bytes, hashes: bytes) -> list[Any]:
             lists[i] = hashes[pos:end]
             pos = end
     return parts
+
+
+_BYTEA_OID = 17
+_BYTEA_ARRAY_OID = 1001
+_ARRAY_HEAD = struct.Struct(">iiiii")
+_EMPTY_ARRAY = struct.pack(">iii", 0, 0, _BYTEA_OID)
+_LEN = struct.Struct(">i").pack
+
+
+class ByteaArray(list[bytes]):
+    """A list of ``bytes`` bound as a ``bytea[]`` parameter (no NULL elements)."""
+
+    __slots__ = ()
+
+
+class ByteaArrayDumper(Dumper):
+    """Binary ``bytea[]`` of a :class:`ByteaArray` (one dimension, lower bound 1)."""
+
+    format = Format.BINARY
+    oid = _BYTEA_ARRAY_OID
+
+    def dump(self, obj: list[bytes]) -> bytes:
+        if not obj:
+            return _EMPTY_ARRAY
+        parts = [_ARRAY_HEAD.pack(1, 0, _BYTEA_OID, len(obj), 1)]
+        for value in obj:
+            parts.append(_LEN(len(value)))
+            parts.append(value)
+        return b"".join(parts)
+
+
+_WRITE_HEAD = struct.Struct(">iII")
+
+WriteEntry = tuple[int, bytes, bytes]
+"""``(idx, channel as UTF-8, serialized value)`` of one pending write."""
+
+
+def pack_writes(entries: list[WriteEntry]) -> bytes:
+    """The ``data`` column of a writes row (``entries`` sorted by idx, unique idx)."""
+    head = _WRITE_HEAD.pack
+    return b"".join(
+        b"".join((head(idx, len(channel), len(value)), channel, value))
+        for idx, channel, value in entries
+    )
+
+
+def unpack_writes(data: bytes) -> list[WriteEntry]:
+    """Inverse of :func:`pack_writes`.
+
+    Raises:
+        DeserializationError: the data is truncated (storage damaged).
+    """
+    out: list[WriteEntry] = []
+    unpack = _WRITE_HEAD.unpack_from
+    size = _WRITE_HEAD.size
+    pos, end = 0, len(data)
+    view = memoryview(data)
+    while pos < end:
+        if pos + size > end:
+            raise DeserializationError("pending writes row is truncated")
+        idx, n_channel, n_value = unpack(data, pos)
+        pos += size
+        stop = pos + n_channel + n_value
+        if stop > end:
+            raise DeserializationError("pending writes row is truncated")
+        out.append((idx, bytes(view[pos : pos + n_channel]), bytes(view[pos + n_channel : stop])))
+        pos = stop
+    return out
+
+
+def merge_writes(stored: bytes, entries: Iterable[WriteEntry], upsert: bool) -> bytes:
+    """A stored writes row after another ``put_writes`` call of the same task.
+
+    ``upsert``: the call's entries replace stored ones of the same idx; otherwise only
+    entries at an idx not stored yet are added.
+    """
+    by_idx = {e[0]: e for e in unpack_writes(stored)}
+    for entry in entries:
+        if upsert or entry[0] not in by_idx:
+            by_idx[entry[0]] = entry
+    return pack_writes([by_idx[i] for i in sorted(by_idx)])
 
 
 def task_key(task_id: str) -> bytes:

@@ -15,8 +15,10 @@ Schema (our own design; see the package README):
   filters.
 * ``lg_blobs``: one value per (thread, namespace, channel, version), written once.
 * ``lg_elements``: elements of content-addressed lists, once per (thread, hash).
-* ``lg_writes``: pending writes, one row per (checkpoint, task, idx); task ids stored by
-  ``_rows.task_key`` (16 bytes for a UUID).
+* ``lg_writes``: pending writes, one row per (checkpoint, task) holding all the task's
+  writes (``data``, framed by ``_rows.pack_writes``); task ids stored by ``_rows.task_key``
+  (16 bytes for a UUID). ``put_writes`` inserts the row if absent; a later call for the
+  same task merges into it (``_rows.merge_writes``) under a row lock.
 * ``lg_migrations``: applied migration versions.
 
 Array parameters use binary placeholders (``%(name)b``): psycopg's text format escapes every
@@ -49,9 +51,9 @@ ADVISORY_LOCK_KEY = 0x6C67_636B_7074  # "lgckpt": serializes migrations across p
 # sees every committed checkpoint and no put can reuse a value it is about to delete.
 
 # Migrations: an append-only list; position = version. Each is applied in one transaction
-# together with its version row, under an advisory lock. ``{s}`` stands for the schema
-# prefix; table names are formatted as identifiers.
-MIGRATIONS: list[str] = [
+# together with its version row, under an advisory lock; a tuple is several statements run
+# in that one transaction. Table names are formatted as identifiers.
+MIGRATIONS: list[str | tuple[str, ...]] = [
     # v0: the version table is created by setup() itself (it must exist to read the version)
     "SELECT 1",
     # v1: checkpoints
@@ -112,7 +114,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX {checkpoints_run_idx} ON {checkpoints} ((metadata ->> 'run_id'))
         WHERE metadata ? 'run_id'
     """,
-    # v7: global listing (list(None)) in id order
+    # v7: global listing (list(None)) in id order (dropped by v10)
     """
     CREATE INDEX {checkpoints_id_idx} ON {checkpoints} (checkpoint_id)
     """,
@@ -126,6 +128,39 @@ MIGRATIONS: list[str] = [
     WHERE length(task_id) = 36 AND encode(task_id, 'escape')
         ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$'
     """,
+    # v9: one pending-writes row per (checkpoint, task) instead of per write: the per-row
+    # and per-index-entry overhead and the repeated keys were most of a write's bytes
+    (
+        """
+        CREATE TABLE {writes_v9} (
+            thread_id bytea NOT NULL,
+            checkpoint_ns bytea NOT NULL,
+            checkpoint_id text COLLATE "C" NOT NULL,
+            task_id bytea NOT NULL,
+            task_path text NOT NULL,
+            data bytea NOT NULL,
+            CONSTRAINT lg_writes_v9_pkey
+                PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id)
+        )
+        """,
+        """
+        INSERT INTO {writes_v9} (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path,
+            data)
+        SELECT thread_id, checkpoint_ns, checkpoint_id, task_id,
+            (array_agg(task_path ORDER BY idx))[1],
+            string_agg(int4send(idx) || int4send(length(channel)) || int4send(length(value))
+                || channel || value, ''::bytea ORDER BY idx)
+        FROM {writes}
+        GROUP BY thread_id, checkpoint_ns, checkpoint_id, task_id
+        """,
+        "DROP TABLE {writes}",
+        "ALTER TABLE {writes_v9} RENAME TO {writes_name}",
+        "ALTER TABLE {writes} RENAME CONSTRAINT lg_writes_v9_pkey TO lg_writes_pkey",
+    ),
+    # v10: no index on checkpoint_id alone. It served only list(None) (which now sorts),
+    # cost ~70 bytes per checkpoint, and the planner sometimes preferred it to the primary
+    # key for "latest of a thread", scanning the newest checkpoints of every thread
+    "DROP INDEX IF EXISTS {checkpoints_id_idx_q}",
 ]
 
 # Every read (get_tuple, a page of list) returns one row per checkpoint:
@@ -134,7 +169,7 @@ MIGRATIONS: list[str] = [
 #   elems: list elements, one per hash position; NULL as a whole when ``hashes`` is a
 #          prefix of ``%(known)b`` (the client holds them), NULL at a position whose hash
 #          equals the same position of ``%(known)b``, or whose element is missing,
-#   w_task, w_channel, w_value, w_idx: the pending writes (NULL when none).
+#   w_task, w_data: task ids and ``data`` of the pending-writes rows (NULL when none).
 _READ = """
 SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, c.hashes,
     c.metadata::text,
@@ -155,11 +190,10 @@ SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, c.has
         FROM generate_series(0, length(c.hashes) / 16 - 1) AS i
         ORDER BY i
     ) END AS elems,
-    w.w_task, w.w_channel, w.w_value, w.w_idx
+    w.w_task, w.w_data
 FROM ({page}) c
 LEFT JOIN LATERAL (
-    SELECT array_agg(x.task_id) AS w_task, array_agg(x.channel) AS w_channel,
-        array_agg(x.value) AS w_value, array_agg(x.idx) AS w_idx
+    SELECT array_agg(x.task_id) AS w_task, array_agg(x.data) AS w_data
     FROM {writes} x
     WHERE x.checkpoint_id = c.checkpoint_id AND x.thread_id = c.thread_id
       AND x.checkpoint_ns = c.checkpoint_ns
@@ -183,12 +217,13 @@ class Statements:
     lock: Query
     read_version: Query
     record_version: Query
-    migrations: list[Query]
+    migrations: list[list[Query]]
     get_latest: Query
     get_by_id: Query
     put: Query
-    put_writes_ignore: Query
-    put_writes_upsert: Query
+    put_writes: Query
+    writes_for_update: Query
+    writes_update: Query
     delete_thread: Query
     delete_for_runs: Query
     copy_thread: Query
@@ -219,6 +254,9 @@ class Statements:
             checkpoints_metadata_idx=sql.Identifier("lg_checkpoints_metadata_idx"),
             checkpoints_run_idx=sql.Identifier("lg_checkpoints_run_idx"),
             checkpoints_id_idx=sql.Identifier("lg_checkpoints_id_idx"),
+            checkpoints_id_idx_q=ident("lg_checkpoints_id_idx"),
+            writes_v9=ident("lg_writes_v9"),
+            writes_name=sql.Identifier("lg_writes"),
             cols=sql.SQL(_PAGE_COLUMNS),
         )
 
@@ -233,14 +271,10 @@ class Statements:
         def read(page_sql: str) -> bytes:
             return sql.SQL(_READ).format(page=q(page_sql), **names).as_bytes(None)
 
-        writes_insert = """
-            INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id, idx,
-                channel, task_path, value)
-            SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(task_id)s, x.idx, x.channel,
-                %(task_path)s, x.value
-            FROM unnest(%(idx)b::int4[], %(channel)b::bytea[], %(value)b::bytea[])
-                AS x(idx, channel, value)
-        """
+        writes_key = (
+            " WHERE thread_id = %(thread_id)s AND checkpoint_ns = %(ns)s"
+            " AND checkpoint_id = %(checkpoint_id)s AND task_id = %(task_id)s"
+        )
         upsert_checkpoint = """
             ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
                 parent_id = EXCLUDED.parent_id, body = EXCLUDED.body,
@@ -263,7 +297,9 @@ class Statements:
             lock=sql.SQL("SELECT pg_advisory_xact_lock({})").format(sql.Literal(ADVISORY_LOCK_KEY)),
             read_version=q("SELECT coalesce(max(v), -1) FROM {migrations}"),
             record_version=q("INSERT INTO {migrations} (v) VALUES (%s)"),
-            migrations=[q(m) for m in MIGRATIONS],
+            migrations=[
+                [q(m)] if isinstance(m, str) else [q(part) for part in m] for m in MIGRATIONS
+            ],
             get_latest=read(page + " ORDER BY checkpoint_id DESC LIMIT 1"),
             get_by_id=read(page + " AND checkpoint_id = %(checkpoint_id)s"),
             put=q(
@@ -291,14 +327,20 @@ class Statements:
                 """,
                 upsert_checkpoint,
             ).as_bytes(None),
-            put_writes_ignore=q(writes_insert, " ON CONFLICT DO NOTHING RETURNING 1").as_bytes(
-                None
-            ),
-            put_writes_upsert=q(
-                writes_insert,
-                """ ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
-                DO UPDATE SET channel = EXCLUDED.channel, value = EXCLUDED.value,
-                    task_path = EXCLUDED.task_path RETURNING 1""",
+            put_writes=q(
+                """
+                INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id,
+                    task_path, data)
+                VALUES (%(thread_id)s, %(ns)s, %(checkpoint_id)s, %(task_id)s, %(task_path)s,
+                    %(data)s)
+                ON CONFLICT DO NOTHING RETURNING 1
+                """
+            ).as_bytes(None),
+            writes_for_update=q(
+                "SELECT data, task_path FROM {writes}", writes_key, " FOR UPDATE"
+            ).as_bytes(None),
+            writes_update=q(
+                "UPDATE {writes} SET data = %(data)s, task_path = %(task_path)s", writes_key
             ).as_bytes(None),
             delete_thread=q(
                 """
@@ -334,14 +376,12 @@ class Statements:
                     FROM {blobs} WHERE thread_id = %(src)s
                     ON CONFLICT DO NOTHING
                 ), w AS (
-                    INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id, idx,
-                        channel, task_path, value)
-                    SELECT %(dst)s, checkpoint_ns, checkpoint_id, task_id, idx, channel,
-                        task_path, value
+                    INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id,
+                        task_path, data)
+                    SELECT %(dst)s, checkpoint_ns, checkpoint_id, task_id, task_path, data
                     FROM {writes} WHERE thread_id = %(src)s
-                    ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
-                    DO UPDATE SET channel = EXCLUDED.channel, value = EXCLUDED.value,
-                        task_path = EXCLUDED.task_path
+                    ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id)
+                    DO UPDATE SET data = EXCLUDED.data, task_path = EXCLUDED.task_path
                 )
                 INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
                     body, blob_channels, blob_versions, hashes, metadata)

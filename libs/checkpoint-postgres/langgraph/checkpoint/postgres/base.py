@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import ormsgpack
+import psycopg
 from psycopg import sql
 
 from langgraph.checkpoint.base import (
@@ -37,6 +38,8 @@ from langgraph.checkpoint.postgres._sql import Query, Statements
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 
 __all__ = ["BasePostgresSaver"]
+
+psycopg.adapters.register_dumper(_rows.ByteaArray, _rows.ByteaArrayDumper)
 
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 PRUNE_STRATEGIES = ("keep_latest", "delete")
@@ -66,6 +69,12 @@ def _strip_nul(value: Any) -> Any:
     if isinstance(value, list):
         return [_strip_nul(v) for v in value]
     return value
+
+
+_CURSOR_CONDITION = sql.SQL(
+    "(%(cursor_id)s::text IS NULL OR (checkpoint_id, thread_id, checkpoint_ns)"
+    " < (%(cursor_id)s, %(cursor_thread)s, %(cursor_ns)s))"
+)
 
 
 def _config(thread_id: str, ns: str, checkpoint_id: str) -> RunnableConfig:
@@ -110,6 +119,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         self._stmts = Statements.build(schema)
         self._known = _rows.KnownLists()
         self._plans: dict[tuple[bytes, bytes], codec.BodyPlan] = {}
+        self._list_stmts: dict[tuple[Any, ...], bytes] = {}
 
     def _lock_key(self, thread: bytes) -> int:
         """The advisory lock key of a stored thread id (see ``_sql.py``, thread locks)."""
@@ -156,9 +166,8 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         meta = codec.dumps_metadata(
             _strip_nul(get_serializable_checkpoint_metadata(config, metadata))
         )
-        b_channel: list[bytes] = []
-        b_version: list[bytes] = []
-        b_value: list[bytes] = []
+        arr = _rows.ByteaArray
+        b_channel, b_version, b_value = arr(), arr(), arr()
         for channel, key, packed in enc.blobs:
             b_channel.append(_k(channel))
             b_version.append(_pg_version_key(key))
@@ -167,8 +176,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             b_channel.append(_k(channel))
             b_version.append(_pg_version_key(key))
             b_value.append(codec.encode_value(value, dumps))
-        e_hash: list[bytes] = []
-        e_value: list[bytes] = []
+        e_hash, e_value = arr(), arr()
         by_hash: dict[bytes, bytes] = {}
         for elem in enc.elements:
             if elem.hash in by_hash:
@@ -177,8 +185,9 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             by_hash[elem.hash] = data
             e_hash.append(elem.hash)
             e_value.append(data)
-        keys = codec.blob_keys(enc.body)
-        body, hashes = _rows.strip_lists(enc.body) if enc.elements else (enc.body, b"")
+        parts = codec.parse_body(enc.body)
+        keys = codec.blob_keys(parts)
+        body, hashes = _rows.strip_lists(enc.body, parts) if enc.elements else (enc.body, b"")
         thread_key = _k(thread_id)
         if hashes:
             positions = [by_hash[e.hash] for e in enc.elements]
@@ -190,8 +199,8 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             "checkpoint_id": checkpoint_id,
             "parent_id": config["configurable"].get("checkpoint_id") or None,
             "body": body,
-            "blob_channels": [_k(k[0]) for k in keys],
-            "blob_versions": [_pg_version_key(k[1]) for k in keys],
+            "blob_channels": arr([_k(k[0]) for k in keys]),
+            "blob_versions": arr([_pg_version_key(k[1]) for k in keys]),
             "hashes": hashes,
             "metadata": meta,
             "e_hash": e_hash,
@@ -208,7 +217,12 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         writes: Sequence[tuple[str, Any]],
         task_id: str,
         task_path: str,
-    ) -> tuple[Query, dict[str, Any]] | None:
+    ) -> tuple[dict[str, Any], list[_rows.WriteEntry], bool] | None:
+        """``(parameters, entries, upsert)`` of ``put_writes`` (None: nothing to write).
+
+        ``entries`` are the call's ``(idx, channel, value)`` by idx, ``upsert`` its
+        conflict rule (see ``_rows.merge_writes``).
+        """
         thread_id = require_thread_id(config, "put_writes")
         checkpoint_id = require_checkpoint_id(config, "put_writes")
         ns = config["configurable"].get("checkpoint_ns", "") or ""
@@ -217,23 +231,21 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         rows, upsert = codec.encode_writes(
             writes, str(task_id), task_path, self.serde.dumps_typed, WRITES_IDX_MAP
         )
-        # one row per (task, idx): the last of duplicate special channels wins
-        by_idx: dict[int, tuple[str, bytes]] = {}
+        # one entry per idx: the last of duplicate special channels wins
+        by_idx: dict[int, _rows.WriteEntry] = {}
         for _task_key, idx, channel, _path, packed in rows:
             if upsert or idx not in by_idx:
-                by_idx[idx] = (channel, packed)
+                by_idx[idx] = (idx, _k(channel), packed)
+        entries = [by_idx[i] for i in sorted(by_idx)]
         params = {
             "thread_id": _k(thread_id),
             "ns": _k(ns),
             "checkpoint_id": checkpoint_id,
             "task_id": _rows.task_key(str(task_id)),
             "task_path": task_path,
-            "idx": list(by_idx),
-            "channel": [_k(v[0]) for v in by_idx.values()],
-            "value": [v[1] for v in by_idx.values()],
+            "data": _rows.pack_writes(entries),
         }
-        stmt = self._stmts.put_writes_upsert if upsert else self._stmts.put_writes_ignore
-        return stmt, params
+        return params, entries, upsert
 
     # ------------------------------------------------------------------ reads
 
@@ -277,14 +289,23 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             params["before_id"] = str(plan.before_id)
         for i, cond in enumerate(plan.conditions):
             conds.append(_condition_sql(cond, f"f{i}", params))
-        conds.append(
-            sql.SQL(
-                "(%(cursor_id)s::text IS NULL OR (checkpoint_id, thread_id, checkpoint_ns)"
-                " < (%(cursor_id)s, %(cursor_thread)s, %(cursor_ns)s))"
-            )
-        )
+        conds.append(_CURSOR_CONDITION)
         params.update(cursor_id=None, cursor_thread=None, cursor_ns=None)
-        return self._stmts.list_page(conds), params, known
+        # the statement depends only on which conditions are present (values are bound)
+        shape = (
+            plan.thread_id is not None,
+            plan.checkpoint_ns is not None,
+            plan.checkpoint_id is not None,
+            plan.before_id is not None,
+            tuple((c.op, c.kind) for c in plan.conditions),
+        )
+        stmt = self._list_stmts.get(shape)
+        if stmt is None:
+            stmt = self._stmts.list_page(conds)
+            if len(self._list_stmts) >= 256:
+                self._list_stmts.clear()
+            self._list_stmts[shape] = stmt
+        return stmt, params, known
 
     def _plan(self, body: bytes, hashes: bytes) -> codec.BodyPlan:
         key = (body, hashes)
@@ -308,7 +329,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         out: list[CheckpointTuple] = []
         for row in rows:
             (raw_thread, raw_ns, checkpoint_id, parent_id, body, hashes, meta, blob_values,
-             elems, w_task, w_channel, w_value, w_idx) = row  # fmt: skip
+             elems, w_task, w_data) = row  # fmt: skip
             thread_id = _t(raw_thread)
             ns = _t(raw_ns)
             plan = self._plan(body, hashes)
@@ -328,7 +349,8 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             if w_task is not None:
                 order = sorted(
                     (_rows.task_from_key(t), i, _t(c), v)
-                    for t, i, c, v in zip(w_task, w_idx, w_channel, w_value, strict=True)
+                    for t, data in zip(w_task, w_data, strict=True)
+                    for i, c, v in _rows.unpack_writes(data)
                 )
                 writes = [(t, c, v) for t, _i, c, v in order]
             checkpoint, pending = codec.build_checkpoint(
