@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 __all__ = [
@@ -61,16 +62,36 @@ def apply_policy(
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     path = database_path(conn)
     if path:
+        _switch_to_wal(conn, busy_timeout)
+        conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+    return path
+
+
+def _switch_to_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    """Put a file database in WAL mode, waiting up to ``busy_timeout`` for other processes.
+
+    Switching the journal mode needs the file to itself: when several processes open a new
+    database at once, all but one get "database is locked" without SQLite's busy handler
+    waiting, so the switch is retried here (one of them wins; the others then find WAL).
+    """
+    deadline = time.monotonic() + busy_timeout
+    delay = 0.002
+    while True:
         try:
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
             if str(mode).lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
         except conn.OperationalError as exc:  # the driver's own class (pysqlite3 has its own)
-            # a read-only file cannot switch mode; reads still work
-            if "readonly" not in str(exc) and "read-only" not in str(exc):
+            message = str(exc)
+            if "readonly" in message or "read-only" in message:
+                return  # a read-only file cannot switch mode; reads still work
+            if "locked" not in message and "busy" not in message:
                 raise
-        conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-    return path
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
 
 
 def _autocommit_false(conn: Any) -> bool:
