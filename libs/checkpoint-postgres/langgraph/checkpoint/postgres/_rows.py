@@ -35,13 +35,21 @@ Known elements
     packed bytes of the last list read or written. Elements are content-addressed and
     immutable, so a read sends those hashes (``%(known)s``) and the server returns only
     the elements at positions that differ; :meth:`KnownLists.resolve` fills in the rest.
+
+Decoding a ``list()`` page
+    :func:`page_lists` decodes the list channels of a page's rows with a per-page memo
+    (:data:`PageLists`) keyed by (thread, namespace, channel): an element already decoded
+    for that key in the page (same hash at the same position of a common prefix; a list
+    of an older checkpoint is usually a prefix of the newer one's) is reused, so each
+    distinct element is decoded once per page. Every row gets its own list object; the
+    memo lives only while the page is decoded, so nothing is shared with another call.
 """
 
 from __future__ import annotations
 
 import struct
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +65,10 @@ __all__ = [
     "ByteaArrayDumper",
     "KnownLists",
     "Lists",
+    "PageLists",
     "merge_writes",
     "pack_writes",
+    "page_lists",
     "ready_lists",
     "resolve",
     "restore_lists",
@@ -335,3 +345,67 @@ def ready_lists(raws: list[bytes], lists: Lists) -> tuple[dict[bytes, bytes], di
                 elements[raw[j * HASH : (j + 1) * HASH]] = lists.packed[pos + j]
         pos += n
     return ready, elements
+
+
+PageLists = dict[tuple[bytes, bytes, str], tuple[bytes, list[Any]]]
+"""Per-page memo of :func:`page_lists`: key -> (element hashes, decoded elements)."""
+
+
+def _common(a: bytes, b: bytes) -> int:
+    """Number of leading element hashes ``a`` and ``b`` have in common."""
+    if b.startswith(a):
+        return len(a) // HASH
+    m = min(len(a), len(b)) // HASH
+    c = 0
+    while c < m and a[c * HASH : (c + 1) * HASH] == b[c * HASH : (c + 1) * HASH]:
+        c += 1
+    return c
+
+
+def _decode_each(packed: list[bytes], loads: Callable[[tuple[str, bytes]], Any]) -> list[Any]:
+    return [loads(codec.unpack_typed(p)) for p in packed]
+
+
+def page_lists(
+    page: PageLists,
+    thread: bytes,
+    ns: bytes,
+    channels: Iterable[tuple[str, bytes]],
+    lists: Lists,
+    loads: Callable[[tuple[str, bytes]], Any],
+) -> dict[str, list[Any]]:
+    """Decoded values of a row's list channels (``channels``: ``(channel, hashes)`` in
+    body order, ``lists``: the row's elements), each a new list object whose elements
+    may be shared with other rows of the same page (see the module docstring)."""
+    out: dict[str, list[Any]] = {}
+    plain = lists.plain_payload()
+    pos = 0
+    for ch, raw in channels:
+        n = len(raw) // HASH
+        key = (thread, ns, ch)
+        got = page.get(key)
+        if got is not None and got[0].startswith(raw):
+            vals = got[1]
+            out[ch] = vals[:n] if n < len(vals) else list(vals)
+            pos += n
+            continue
+        c = _common(got[0], raw) if got is not None else 0
+        new: list[Any] = []
+        if c < n:
+            if plain is not None:
+                payload, ends = plain
+                start = ends[pos + c - 1] if pos + c else 0
+                decoded = loads(
+                    ("msgpack", codec.msgpack_list(n - c, payload[start : ends[pos + n - 1]]))
+                )
+                if type(decoded) is list and len(decoded) == n - c:
+                    new = decoded
+                else:
+                    new = _decode_each(lists.packed[pos + c : pos + n], loads)
+            else:
+                new = _decode_each(lists.packed[pos + c : pos + n], loads)
+        vals = got[1][:c] + new if got is not None and c else new
+        page[key] = (raw, vals)
+        out[ch] = list(vals)
+        pos += n
+    return out

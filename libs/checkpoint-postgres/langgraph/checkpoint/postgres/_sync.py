@@ -247,7 +247,9 @@ class _SyncCore(BasePostgresSaver):
         """List checkpoints, newest first, one statement per page (keyset paging).
 
         The connection is not held between pages, so the caller may use the saver
-        while iterating.
+        while iterating. Each list element is decoded once per page: the checkpoints of
+        a page may share element objects (each has its own list objects); nothing is
+        shared with another call.
         """
         plan = codec.plan_list(config, filter=filter, before=before, limit=limit)
         if limit is not None and limit <= 0:
@@ -258,7 +260,7 @@ class _SyncCore(BasePostgresSaver):
             size = codec.page_size(plan, produced)
             params["page_size"] = size
             rows = self._fetch(stmt, params)
-            page = self._decode_rows(rows, known)
+            page = self._decode_rows(rows, known, {})
             for item in page:
                 if plan.residual is not None and not plan.residual(item.metadata):
                     continue

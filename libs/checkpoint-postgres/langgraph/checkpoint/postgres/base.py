@@ -318,12 +318,17 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         return plan
 
     def _decode_rows(
-        self, rows: Iterable[tuple[Any, ...]], known: _rows.Lists | None
+        self,
+        rows: Iterable[tuple[Any, ...]],
+        known: _rows.Lists | None,
+        page: _rows.PageLists | None = None,
     ) -> list[CheckpointTuple]:
         """Turn the rows of one read statement (see ``_sql._READ``) into tuples.
 
         ``known`` is what was sent as ``%(known)s`` (valid for rows of its thread only:
-        the statement sends it only when every row is of that thread).
+        the statement sends it only when every row is of that thread). With ``page``
+        (a new dict per ``list()`` page), list elements are decoded once per page and
+        shared by the page's checkpoints (see :func:`_rows.page_lists`).
         """
         loads = self.serde.loads_typed
         out: list[CheckpointTuple] = []
@@ -340,21 +345,26 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             }
             ready: dict[bytes, bytes] = {}
             elements: dict[bytes, bytes] = {}
+            decoded: dict[str, list[Any]] | None = None
             if hashes:
                 lists = _rows.resolve(checkpoint_id, hashes, elems, known)
                 if elems is not None:
                     self._known.remember(bytes(raw_thread), bytes(raw_ns), lists)
-                ready, elements = _rows.ready_lists([raw for _, raw in plan.lists], lists)
+                if page is not None:
+                    decoded = _rows.page_lists(page, raw_thread, raw_ns, plan.lists, lists, loads)
+                else:
+                    ready, elements = _rows.ready_lists([raw for _, raw in plan.lists], lists)
             writes: list[tuple[str, str, bytes]] = []
             if w_task is not None:
-                order = sorted(
-                    (_rows.task_from_key(t), i, _t(c), v)
-                    for t, data in zip(w_task, w_data, strict=True)
-                    for i, c, v in _rows.unpack_writes(data)
-                )
-                writes = [(t, c, v) for t, _i, c, v in order]
+                # one row per task (ids unique), its writes already in idx order
+                tasks = sorted(zip(map(_rows.task_from_key, w_task), w_data, strict=True))
+                writes = [
+                    (t, c.decode("utf-8", "surrogatepass"), v)
+                    for t, data in tasks
+                    for _i, c, v in _rows.unpack_writes(data)
+                ]
             checkpoint, pending = codec.build_checkpoint(
-                plan, checkpoint_id, blobs, elements, loads, ready, writes, str
+                plan, checkpoint_id, blobs, elements, loads, ready, writes, str, decoded
             )
             out.append(
                 CheckpointTuple(
