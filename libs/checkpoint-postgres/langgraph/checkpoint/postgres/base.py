@@ -118,6 +118,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         self.statement_timeout = statement_timeout
         self._stmts = Statements.build(schema)
         self._known = _rows.KnownLists()
+        self._list_cache = codec.ListCache()
         self._plans: dict[tuple[bytes, bytes], codec.BodyPlan] = {}
         self._list_stmts: dict[tuple[Any, ...], bytes] = {}
 
@@ -160,8 +161,15 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
                 f"put: checkpoint for thread {thread_id!r}, namespace {ns!r} has no string 'id'"
             )
         dumps = self.serde.dumps_typed
+        thread_key = _k(thread_id)
+        ns_key = _k(ns)
         enc = codec.encode_checkpoint(
-            checkpoint, new_versions, dumps, hash_dumps=self._hash_dumps()
+            checkpoint,
+            new_versions,
+            dumps,
+            hash_dumps=self._hash_dumps(),
+            list_cache=self._list_cache,
+            scope=(thread_key, ns_key),
         )
         meta = codec.dumps_metadata(
             _strip_nul(get_serializable_checkpoint_metadata(config, metadata))
@@ -176,26 +184,24 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             b_channel.append(_k(channel))
             b_version.append(_pg_version_key(key))
             b_value.append(codec.encode_value(value, dumps))
-        e_hash, e_value = arr(), arr()
         by_hash: dict[bytes, bytes] = {}
         for elem in enc.elements:
-            if elem.hash in by_hash:
-                continue
-            data = elem.data if elem.data is not None else codec.encode_value(elem.value, dumps)
-            by_hash[elem.hash] = data
-            e_hash.append(elem.hash)
-            e_value.append(data)
+            if elem.hash not in by_hash:
+                data = elem.data
+                by_hash[elem.hash] = (
+                    data if data is not None else codec.encode_value(elem.value, dumps)
+                )
+        e_hash, e_value = arr(by_hash), arr(by_hash.values())
         parts = codec.parse_body(enc.body)
         keys = codec.blob_keys(parts)
         body, hashes = _rows.strip_lists(enc.body, parts) if enc.elements else (enc.body, b"")
-        thread_key = _k(thread_id)
         if hashes:
             positions = [by_hash[e.hash] for e in enc.elements]
-            self._known.remember(thread_key, _k(ns), _rows.Lists(hashes, positions))
+            self._known.remember(thread_key, ns_key, _rows.Lists(hashes, positions))
         params = {
             "lock": self._lock_key(thread_key),
             "thread_id": thread_key,
-            "ns": _k(ns),
+            "ns": ns_key,
             "checkpoint_id": checkpoint_id,
             "parent_id": config["configurable"].get("checkpoint_id") or None,
             "body": body,

@@ -54,10 +54,13 @@ Listing
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -83,6 +86,7 @@ __all__ = [
     "LIST_MIN",
     "ElementRef",
     "EncodedCheckpoint",
+    "ListCache",
     "FilterCondition",
     "ListPlan",
     "BodyPlan",
@@ -206,15 +210,25 @@ def id_from_key(key: bytes | str) -> str:
 _SCHEME = re.compile(r"(\d{32})\.(\d\.\d+(?:e-\d+)?)\Z")
 
 
+_ENCODED: dict[str, Any] = {}
+
+
 def _enc_version(version: Any) -> Any:
     if isinstance(version, str):
+        enc = _ENCODED.get(version)
+        if enc is not None:
+            return list(enc) if type(enc) is tuple else enc
+        enc = version
         m = _SCHEME.match(version)
         if m is not None:
             i = int(m.group(1))
             frac = float(m.group(2))
             if i < 2**63 and f"{i:032}.{frac:016}" == version:
-                return [i, frac]
-        return version
+                enc = (i, frac)
+        if len(_ENCODED) > 65536:
+            _ENCODED.clear()
+        _ENCODED[version] = enc
+        return list(enc) if type(enc) is tuple else enc
     if isinstance(version, bool) or not isinstance(version, (int, float)):
         raise SerializationError(f"channel version {version!r} is not a str, int or float")
     return version
@@ -271,6 +285,7 @@ class ElementRef:
 
     hash: bytes
     value: Any
+    """The element (None when ``data`` is set and the element came from a cache)."""
     data: bytes | None
     """Packed bytes to store; None when they must be produced with :func:`encode_value`
     (encrypting serializer: only done for elements the store lacks)."""
@@ -309,6 +324,8 @@ def encode_checkpoint(
     *,
     hash_dumps: Dumps | None = None,
     hash_key: bytes = b"",
+    list_cache: ListCache | None = None,
+    scope: Any = None,
 ) -> EncodedCheckpoint:
     """Turn a checkpoint into row parameters (see the module docstring).
 
@@ -320,6 +337,10 @@ def encode_checkpoint(
             encrypts (then element bytes are produced lazily); None = ``dumps``.
         hash_key: BLAKE2b key of element hashes (use a per-store secret with
             encryption).
+        list_cache: encodings of the lists of earlier puts (see :class:`ListCache`),
+            owned by one saver; ``scope`` names the thread and namespace of this put in
+            it. Elements of a list whose encoding starts with the cached one are not
+            serialized and hashed again.
     """
     try:
         values: Mapping[str, Any] = checkpoint["channel_values"]
@@ -358,6 +379,7 @@ def encode_checkpoint(
     lists: list[Any] = []
     lazy = hash_dumps is not None
     hdumps = hash_dumps or dumps
+    packer = plain_packer(hdumps)
     for ch, value in values.items():
         pos = chan_pos.get(ch)
         ref: Any = ch if pos is None else pos
@@ -369,14 +391,19 @@ def encode_checkpoint(
                     inline.append(packed)
                     continue
             elif _is_addressable(value):
-                hashes = []
-                for elem in value:
-                    plain = pack_typed(hdumps(elem))
-                    h = element_hash(plain, hash_key)
-                    hashes.append(h)
-                    out.elements.append(ElementRef(h, elem, None if lazy else plain))
+                refs = None
+                if packer is not None:
+                    key = (scope, ch)
+                    refs = _encode_list_fast(value, packer, hash_key, lazy, list_cache, key)
+                if refs is None:
+                    refs = []
+                    for elem in value:
+                        plain = pack_typed(hdumps(elem))
+                        h = element_hash(plain, hash_key)
+                        refs.append(ElementRef(h, elem, None if lazy else plain))
+                out.elements.extend(refs)
                 lists.append(ref)
-                lists.append(b"".join(hashes))
+                lists.append(b"".join([r.hash for r in refs]))
                 continue
             else:
                 packed = b""
@@ -417,6 +444,124 @@ def encode_checkpoint(
             f"checkpoint {checkpoint.get('id')!r}: field not encodable: {exc}"
         ) from exc
     return out
+
+
+_NOT_MSGPACK = frozenset((type(None), bytes, bytearray))
+"""Element types the default serializer tags other than ``"msgpack"``."""
+
+
+@functools.lru_cache(maxsize=1)
+def _default_serializer() -> tuple[Any, Any]:
+    from langgraph.checkpoint.serde._encode import ENCODE_OPTIONS, msgpack_default
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    pack = functools.partial(ormsgpack.packb, default=msgpack_default, option=ENCODE_OPTIONS)
+    return JsonPlusSerializer, pack
+
+
+def plain_packer(dumps: Dumps) -> Callable[[Any], bytes] | None:
+    """A function giving the exact ``"msgpack"`` payload ``dumps`` writes, if known.
+
+    Only for the ``dumps_typed`` of the default ``JsonPlusSerializer`` itself (not a
+    subclass, which may encode differently): for a value of any type but
+    :data:`_NOT_MSGPACK` it returns ``("msgpack", packer(value))``.
+    """
+    owner = getattr(dumps, "__self__", None)
+    if owner is None:
+        return None
+    cls, pack = _default_serializer()
+    if type(owner) is not cls or getattr(dumps, "__func__", None) is not cls.dumps_typed:
+        return None
+    packer: Callable[[Any], bytes] = pack
+    return packer
+
+
+@dataclass(slots=True)
+class _CachedList:
+    body: bytes  # the list's msgpack encoding without the array header
+    refs: list[ElementRef]
+
+
+class ListCache:
+    """The latest encoding of each content-addressed list a saver wrote, by scope/channel.
+
+    A list that grows (a chat history) is mostly the list of the previous put: when the
+    msgpack encoding of the new list starts with the cached encoding, its first elements
+    encode to the same bytes (msgpack values are self-delimiting), so their hashes and
+    packed bytes are reused and only the new elements are serialized and hashed. The
+    comparison is on bytes, so an element changed in place is detected and encoded
+    again. Bounded by ``max_bytes`` of cached encodings (least recently used first out);
+    safe to share between threads.
+    """
+
+    def __init__(self, max_bytes: int = 32 << 20) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[Any, _CachedList] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> _CachedList | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: Any, item: _CachedList) -> None:
+        cost = 2 * len(item.body)
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._size -= 2 * len(old.body)
+            if cost > self.max_bytes:
+                return
+            self._items[key] = item
+            self._size += cost
+            while self._size > self.max_bytes:
+                _, evicted = self._items.popitem(last=False)
+                self._size -= 2 * len(evicted.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
+
+def _encode_list_fast(
+    value: list[Any],
+    packer: Callable[[Any], bytes],
+    hash_key: bytes,
+    lazy: bool,
+    cache: ListCache | None,
+    key: Any,
+) -> list[ElementRef] | None:
+    """Element refs of ``value`` with one encoder call per new element (None: fall back).
+
+    Same hashes and bytes as the per-element path: the default serializer tags every
+    element ``"msgpack"`` with ``packer``'s payload (checked by type first).
+    """
+    if not _NOT_MSGPACK.isdisjoint(map(type, value)):
+        return None
+    try:
+        whole = packer(value)
+    except (TypeError, ormsgpack.MsgpackEncodeError):
+        return None  # the per-element path names the element that fails
+    body = whole[len(_array_header(len(value))) :]
+    cached = cache.get(key) if cache is not None else None
+    keep: list[ElementRef] = []  # cached refs: value None, data set unless lazy
+    if cached is not None and len(cached.refs) <= len(value) and body.startswith(cached.body):
+        keep = cached.refs
+    if lazy:  # bytes are produced later from the value: refs carry the caller's objects
+        refs = [ElementRef(r.hash, v, None) for r, v in zip(keep, value, strict=False)]
+    else:
+        refs = list(keep)
+    fresh: list[ElementRef] = []
+    blake2b = hashlib.blake2b
+    for elem in value[len(keep) :]:
+        plain = b"\x01" + packer(elem)
+        h = blake2b(plain, digest_size=HASH_SIZE, key=hash_key).digest()
+        refs.append(ElementRef(h, elem, None if lazy else plain))
+        fresh.append(ElementRef(h, None, None if lazy else plain))
+    if cache is not None:
+        cache.put(key, _CachedList(body, [*keep, *fresh]))
+    return refs
 
 
 def _enc_updated(updated: Any, chan_pos: Mapping[str, int]) -> Any:
