@@ -198,8 +198,9 @@ LEFT JOIN LATERAL (
     WHERE x.checkpoint_id = c.checkpoint_id AND x.thread_id = c.thread_id
       AND x.checkpoint_ns = c.checkpoint_ns
 ) w ON true
-ORDER BY c.checkpoint_id DESC, c.thread_id DESC, c.checkpoint_ns DESC
 """
+_READ_ORDER = "\nORDER BY c.checkpoint_id DESC, c.thread_id DESC, c.checkpoint_ns DESC"
+"""How a page of ``list`` is ordered (a single-row read needs no sort)."""
 
 _PAGE_COLUMNS = (
     "thread_id, checkpoint_ns, checkpoint_id, parent_id, body, blob_channels, blob_versions,"
@@ -268,7 +269,7 @@ class Statements:
             " WHERE thread_id = %(thread_id)s AND checkpoint_ns = %(ns)s"
         )
 
-        def read(page_sql: str) -> bytes:
+        def read(page_sql: str) -> bytes:  # one row at most: no ORDER BY
             return sql.SQL(_READ).format(page=q(page_sql), **names).as_bytes(None)
 
         writes_key = (
@@ -445,4 +446,4 @@ class Statements:
             " ORDER BY checkpoint_id DESC, thread_id DESC, checkpoint_ns DESC"
             " LIMIT %(page_size)s"
         ).format(cols=sql.SQL(_PAGE_COLUMNS), checkpoints=self.tables["checkpoints"], where=where)
-        return sql.SQL(_READ).format(page=page, **self.tables).as_bytes(None)
+        return sql.SQL(_READ + _READ_ORDER).format(page=page, **self.tables).as_bytes(None)
