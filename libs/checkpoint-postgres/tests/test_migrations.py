@@ -9,6 +9,8 @@ must read back unchanged, with later writes merged by the ``put_writes`` conflic
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from typing import Any
 
@@ -18,7 +20,7 @@ from lgpg_workers import config, make_checkpoint
 
 from langgraph.checkpoint.base import WRITES_IDX_MAP
 from langgraph.checkpoint.base import _codec as codec
-from langgraph.checkpoint.postgres import PostgresSaver, _rows
+from langgraph.checkpoint.postgres import AsyncPostgresSaver, PostgresSaver, _rows
 from langgraph.checkpoint.postgres._sql import MIGRATIONS, Statements
 
 OLD_VERSION = 7
@@ -231,3 +233,44 @@ def test_version_8_writes_become_one_row_per_task(pg_uri: str, pg_schema: str) -
         ]
         assert [w for w in pending() if w[0] == "t1"] == [("t1", "__interrupt__", "pause again")]
         assert [w for w in pending() if w[0] == TASK_16] == [(TASK_16, "a", "x")]
+
+
+def _setup_messages(caplog: Any) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "langgraph.checkpoint.postgres" and r.levelno == logging.INFO
+    ]
+
+
+def test_setup_logs_its_progress(pg_uri: str, pg_schema: str, caplog: Any) -> None:
+    """Each applied migration is logged with its version and duration; an up-to-date
+    schema logs nothing; an upgrade logs only the versions it applies."""
+    last = len(MIGRATIONS) - 1
+    caplog.set_level(logging.INFO, logger="langgraph.checkpoint.postgres")
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        saver.setup()
+        messages = _setup_messages(caplog)
+        assert messages[0] == f"setup: schema {pg_schema} at version -1, migrating to {last}"
+        applied = [m for m in messages[1:] if m.startswith("setup: applied migration ")]
+        assert [int(m.split()[3]) for m in applied] == list(range(last + 1))
+        assert all(m.split()[5] == str(last) and m.endswith("s") for m in applied)
+        caplog.clear()
+        saver.setup()
+        assert _setup_messages(caplog) == []
+
+    old_schema = pg_schema + "_old"
+    with psycopg.connect(pg_uri) as conn:
+        _create_old_schema(conn, old_schema)
+    caplog.clear()
+
+    async def upgrade() -> None:
+        async with AsyncPostgresSaver.from_conn_string(pg_uri, schema=old_schema) as asaver:
+            await asaver.setup()
+
+    asyncio.run(upgrade())
+    messages = _setup_messages(caplog)
+    assert (
+        messages[0] == f"setup: schema {old_schema} at version {OLD_VERSION}, migrating to {last}"
+    )
+    assert [int(m.split()[3]) for m in messages[1:]] == list(range(OLD_VERSION + 1, last + 1))

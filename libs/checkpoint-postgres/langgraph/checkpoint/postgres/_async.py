@@ -6,6 +6,8 @@ the generator.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -36,6 +38,8 @@ from langgraph.checkpoint.postgres._sql import MIGRATIONS, Query
 from langgraph.checkpoint.postgres.base import BasePostgresSaver, _k
 
 __all__ = ["_AsyncCore"]
+
+logger = logging.getLogger("langgraph.checkpoint.postgres")
 
 # SQLSTATEs after which the connection is gone, so a pooled statement may be retried
 # on another connection: connection exceptions (class 08) and server shutdowns.
@@ -198,7 +202,9 @@ class _AsyncCore(BasePostgresSaver):
         """Create or upgrade the tables (idempotent; safe from many processes at once).
 
         Every migration runs in its own transaction together with its version row, under
-        a transaction-level advisory lock.
+        a transaction-level advisory lock. Progress is logged (logger
+        ``langgraph.checkpoint.postgres``, INFO): a migration that converts existing rows
+        can take a while on a large database.
         """
         stmts = self._stmts
         async with self._acursor() as cur:
@@ -211,16 +217,31 @@ class _AsyncCore(BasePostgresSaver):
                 await cur.execute(stmts.read_version, prepare=False)
                 row = await cur.fetchone()
                 current = row[0] if row else -1
+            last = len(MIGRATIONS) - 1
+            if current < last:
+                logger.info(
+                    "setup: schema %s at version %d, migrating to %d",
+                    self.schema or "(search_path)",
+                    current,
+                    last,
+                )
             for version in range(current + 1, len(MIGRATIONS)):
+                started = time.monotonic()
                 async with conn.transaction():
                     await cur.execute(stmts.lock, prepare=False)
                     await cur.execute(stmts.read_version, prepare=False)
                     row = await cur.fetchone()
                     if row is not None and row[0] >= version:
-                        continue
+                        continue  # another process applied it meanwhile
                     for statement in stmts.migrations[version]:
                         await cur.execute(statement, prepare=False)
                     await cur.execute(stmts.record_version, (version,), prepare=False)
+                logger.info(
+                    "setup: applied migration %d of %d in %.2fs",
+                    version,
+                    last,
+                    time.monotonic() - started,
+                )
 
     # ------------------------------------------------------------------ reads
 
