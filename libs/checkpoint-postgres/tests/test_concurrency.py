@@ -14,6 +14,8 @@ import asyncio
 import json
 import multiprocessing
 import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,25 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 RACE_STEPS = 60
 POOL_WORKERS = 16
 POOL_STEPS = 12
+
+
+def run_in_threads(*targets: Callable[[], None], timeout: float = 300) -> None:
+    """Run each target in a thread of its own; fail with the first error one raised."""
+    errors: list[BaseException] = []
+
+    def guarded(target: Callable[[], None]) -> None:
+        try:
+            target()
+        except BaseException as exc:  # reported by the calling thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    assert not any(t.is_alive() for t in threads), f"threads still running after {timeout}s"
+    assert not errors, repr(errors[0])
 
 
 @pytest.mark.slow
@@ -112,33 +133,24 @@ def _check_pool_threads(saver: PostgresSaver) -> None:
 
 
 def test_sixteen_threads_through_a_pool(pg_uri: str, pg_schema: str) -> None:
-    errors: list[BaseException] = []
     with ConnectionPool(pg_uri, min_size=4, max_size=POOL_WORKERS, open=True) as pool:
         saver = PostgresSaver(pool, schema=pg_schema)
         saver.setup()
         barrier = threading.Barrier(POOL_WORKERS)
 
         def work(w: int) -> None:
-            try:
-                thread_id = f"worker-{w}"
-                previous = None
-                barrier.wait(60)
-                for i in range(POOL_STEPS):
-                    cfg, cp, meta, versions = _pool_step(saver, thread_id, previous, i)
-                    saved = saver.put(cfg, cp, meta, versions)  # type: ignore[arg-type]
-                    saver.put_writes(saved, [("out", f"{thread_id}:{i}")], f"t{i}")
-                    previous = cp
-                    got = saver.get_tuple(config(thread_id))
-                    assert got is not None and got.checkpoint["id"] == cp["id"]
-            except BaseException as exc:  # reported by the main thread
-                errors.append(exc)
+            thread_id = f"worker-{w}"
+            previous = None
+            barrier.wait(60)
+            for i in range(POOL_STEPS):
+                cfg, cp, meta, versions = _pool_step(saver, thread_id, previous, i)
+                saved = saver.put(cfg, cp, meta, versions)  # type: ignore[arg-type]
+                saver.put_writes(saved, [("out", f"{thread_id}:{i}")], f"t{i}")
+                previous = cp
+                got = saver.get_tuple(config(thread_id))
+                assert got is not None and got.checkpoint["id"] == cp["id"]
 
-        threads = [threading.Thread(target=work, args=(w,)) for w in range(POOL_WORKERS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(300)
-        assert not errors, errors[0]
+        run_in_threads(*(partial(work, w) for w in range(POOL_WORKERS)))
         _check_pool_threads(saver)
 
 
@@ -169,7 +181,6 @@ def test_prune_racing_with_puts_reusing_elements(pg_uri: str, pg_schema: str) ->
     """Checkpoints alternate between two element sets; prune(keep=1) keeps deleting the
     set the latest checkpoint does not use while the next put reuses it."""
     sets = [[{"set": s, "k": k, "pad": "p" * 40} for k in range(40)] for s in ("A", "B")]
-    errors: list[BaseException] = []
     done = threading.Event()
     with ConnectionPool(pg_uri, min_size=3, max_size=3, open=True) as pool:
         saver = PostgresSaver(pool, schema=pg_schema)
@@ -188,24 +199,14 @@ def test_prune_racing_with_puts_reusing_elements(pg_uri: str, pg_schema: str) ->
                     got = saver.get_tuple(config(GC_THREAD, cp["id"]))
                     assert got is not None, f"checkpoint {i} vanished"
                     assert got.checkpoint["channel_values"] == values
-            except BaseException as exc:  # reported by the main thread
-                errors.append(exc)
             finally:
                 done.set()
 
         def pruner() -> None:
-            try:
-                while not done.is_set():
-                    saver.prune([GC_THREAD], keep=1)
-            except BaseException as exc:  # reported by the main thread
-                errors.append(exc)
+            while not done.is_set():
+                saver.prune([GC_THREAD], keep=1)
 
-        threads = [threading.Thread(target=putter), threading.Thread(target=pruner)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(300)
-        assert not errors, repr(errors[0])
+        run_in_threads(putter, pruner)
         saver.prune([GC_THREAD], keep=1)
         items = list(saver.list(config(GC_THREAD)))
         assert len(items) == 1
@@ -215,7 +216,6 @@ def test_prune_racing_with_puts_reusing_elements(pg_uri: str, pg_schema: str) ->
 def test_delete_thread_racing_with_puts(pg_uri: str, pg_schema: str) -> None:
     """A checkpoint put while its thread is being deleted is either gone or whole."""
     shared = [{"shared": k, "pad": "q" * 40} for k in range(40)]
-    errors: list[BaseException] = []
     done = threading.Event()
     with ConnectionPool(pg_uri, min_size=3, max_size=3, open=True) as pool:
         saver = PostgresSaver(pool, schema=pg_schema)
@@ -229,24 +229,14 @@ def test_delete_thread_racing_with_puts(pg_uri: str, pg_schema: str) -> None:
                     saver.put(config(GC_THREAD), cp, {"step": i}, new_versions)  # type: ignore[arg-type]
                     got = saver.get_tuple(config(GC_THREAD, cp["id"]))
                     assert got is None or got.checkpoint["channel_values"] == values
-            except BaseException as exc:  # reported by the main thread
-                errors.append(exc)
             finally:
                 done.set()
 
         def deleter() -> None:
-            try:
-                while not done.is_set():
-                    saver.delete_thread(GC_THREAD)
-            except BaseException as exc:  # reported by the main thread
-                errors.append(exc)
+            while not done.is_set():
+                saver.delete_thread(GC_THREAD)
 
-        threads = [threading.Thread(target=putter), threading.Thread(target=deleter)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(300)
-        assert not errors, repr(errors[0])
+        run_in_threads(putter, deleter)
         for item in saver.list(config(GC_THREAD)):
             assert len(item.checkpoint["channel_values"]["messages"]) == len(shared) + 1
 
@@ -262,26 +252,17 @@ def test_concurrent_put_writes_of_one_task_lose_nothing(pg_uri: str, pg_schema: 
         cp, versions = make_checkpoint(saver, {"n": 1}, None)
         saved = saver.put(config("merge"), cp, {"source": "input", "step": -1}, versions)  # type: ignore[arg-type]
         barrier = threading.Barrier(8)
-        errors: list[BaseException] = []
 
         def work(i: int) -> None:
-            try:
-                barrier.wait()
-                for round_ in range(5):
-                    if i < 4:
-                        saver.put_writes(saved, [(specials[i], f"{i}:{round_}")], "task")
-                    else:
-                        writes = [(f"ch{j}", f"{i}:{j}") for j in range(i - 2)]
-                        saver.put_writes(saved, writes, "task")
-            except BaseException as exc:  # reported below
-                errors.append(exc)
+            barrier.wait()
+            for round_ in range(5):
+                if i < 4:
+                    saver.put_writes(saved, [(specials[i], f"{i}:{round_}")], "task")
+                else:
+                    writes = [(f"ch{j}", f"{i}:{j}") for j in range(i - 2)]
+                    saver.put_writes(saved, writes, "task")
 
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
+        run_in_threads(*(partial(work, i) for i in range(8)))
         got = saver.get_tuple(saved)
         assert got is not None
         by_channel = {c: v for _t, c, v in got.pending_writes or []}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 import os
 import pathlib
@@ -56,6 +57,30 @@ def test_unclosed_factory_saver_is_collected_quietly(db_path: str) -> None:
     saver = SqliteSaver.from_conn_string(db_path)
     saver.setup()
     del saver  # __del__ closes the connection: no ResourceWarning (warnings are errors)
+
+
+def test_allowlist_copy_leaves_the_connection_to_the_original(db_path: str) -> None:
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        _fill(saver, Chat("a"), 1)
+        copy = saver.with_allowlist([("mymodule", "Thing")])
+        assert copy is not saver and copy.conn is saver.conn
+        copy.close()
+        del copy  # neither close() nor __del__ of the copy closes the shared connection
+        gc.collect()
+        assert saver.get_tuple({"configurable": {"thread_id": "a"}}) is not None
+    with pytest.raises(sqlite3.ProgrammingError):
+        saver.conn.execute("SELECT 1")
+
+
+async def test_async_allowlist_copy_leaves_the_connection_to_the_original(db_path: str) -> None:
+    async with AsyncSqliteSaver.from_conn_string(db_path) as saver:
+        copy = saver.with_allowlist([("mymodule", "Thing")])
+        assert copy is not saver and copy.conn is saver.conn
+        await copy.aclose()
+        del copy
+        gc.collect()
+        assert await saver.aget_tuple({"configurable": {"thread_id": "a"}}) is None
+    assert saver.conn._connection is None
 
 
 def test_connection_policy(db_path: str) -> None:

@@ -7,8 +7,6 @@ in PostgreSQL. See the package README for the schema, deployment options and enc
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +22,7 @@ from langgraph.checkpoint.base import (
     RunnableConfig,
     SerializerProtocol,
 )
+from langgraph.checkpoint.postgres._shared import connect_later, in_executor
 from langgraph.checkpoint.postgres._sync import _SyncCore
 from langgraph.checkpoint.postgres.base import BasePostgresSaver
 
@@ -101,17 +100,15 @@ class PostgresSaver(_SyncCore):
             prepare: use server-side prepared statements.
             statement_timeout: per-statement timeout in seconds.
         """
-        saver = cls(
-            None,  # type: ignore[arg-type]
+        return connect_later(
+            cls,
+            conn_string,
+            pipeline,
             serde=serde,
             schema=schema,
             prepare=prepare,
             statement_timeout=statement_timeout,
         )
-        saver._conninfo = conn_string
-        saver._want_pipeline = pipeline
-        saver._owns_conn = True
-        return saver
 
     def __enter__(self) -> PostgresSaver:
         super().__enter__()
@@ -119,14 +116,9 @@ class PostgresSaver(_SyncCore):
 
     # ------------------------------------------------------------------ async twins
 
-    async def _in_thread(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
-
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """Async :meth:`get_tuple` (runs in the default executor)."""
-        result: CheckpointTuple | None = await self._in_thread(self.get_tuple, config)
-        return result
+        return await in_executor(self.get_tuple, config)
 
     async def alist(
         self,
@@ -141,7 +133,7 @@ class PostgresSaver(_SyncCore):
         def collect() -> list[CheckpointTuple]:
             return list(self.list(config, filter=filter, before=before, limit=limit))
 
-        for item in await self._in_thread(collect):
+        for item in await in_executor(collect):
             yield item
 
     async def aput(
@@ -152,10 +144,7 @@ class PostgresSaver(_SyncCore):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         """Async :meth:`put` (runs in the default executor)."""
-        result: RunnableConfig = await self._in_thread(
-            self.put, config, checkpoint, metadata, new_versions
-        )
-        return result
+        return await in_executor(self.put, config, checkpoint, metadata, new_versions)
 
     async def aput_writes(
         self,
@@ -165,34 +154,31 @@ class PostgresSaver(_SyncCore):
         task_path: str = "",
     ) -> None:
         """Async :meth:`put_writes` (runs in the default executor)."""
-        await self._in_thread(self.put_writes, config, writes, task_id, task_path)
+        await in_executor(self.put_writes, config, writes, task_id, task_path)
 
     async def adelete_thread(self, thread_id: str) -> None:
         """Async :meth:`delete_thread` (runs in the default executor)."""
-        await self._in_thread(self.delete_thread, thread_id)
+        await in_executor(self.delete_thread, thread_id)
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
         """Async :meth:`delete_for_runs` (runs in the default executor)."""
-        await self._in_thread(self.delete_for_runs, run_ids)
+        await in_executor(self.delete_for_runs, run_ids)
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Async :meth:`copy_thread` (runs in the default executor)."""
-        await self._in_thread(self.copy_thread, source_thread_id, target_thread_id)
+        await in_executor(self.copy_thread, source_thread_id, target_thread_id)
 
     async def aprune(
         self, thread_ids: Sequence[str], *, strategy: str = "keep_latest", keep: int = 1
     ) -> None:
         """Async :meth:`prune` (runs in the default executor)."""
-        await self._in_thread(self.prune, thread_ids, strategy=strategy, keep=keep)
+        await in_executor(self.prune, thread_ids, strategy=strategy, keep=keep)
 
     async def aget_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
     ) -> Mapping[str, DeltaChannelHistory]:
         """Async :meth:`get_delta_channel_history` (runs in the default executor)."""
-        result: Mapping[str, DeltaChannelHistory] = await self._in_thread(
-            self.get_delta_channel_history, config=config, channels=channels
-        )
-        return result
+        return await in_executor(self.get_delta_channel_history, config=config, channels=channels)
 
 
 def __getattr__(name: str) -> Any:

@@ -18,6 +18,7 @@ from langgraph.checkpoint.base import (
     SerializerProtocol,
 )
 from langgraph.checkpoint.postgres._async import _AsyncCore
+from langgraph.checkpoint.postgres._shared import connect_later
 from langgraph.checkpoint.postgres.base import BasePostgresSaver
 
 __all__ = ["AsyncPostgresSaver", "BasePostgresSaver", "Conn"]
@@ -97,17 +98,15 @@ class AsyncPostgresSaver(_AsyncCore):
             prepare: use server-side prepared statements.
             statement_timeout: per-statement timeout in seconds.
         """
-        saver = cls(
-            None,  # type: ignore[arg-type]
+        return connect_later(
+            cls,
+            conn_string,
+            pipeline,
             serde=serde,
             schema=schema,
             prepare=prepare,
             statement_timeout=statement_timeout,
         )
-        saver._conninfo = conn_string
-        saver._want_pipeline = pipeline
-        saver._owns_conn = True
-        return saver
 
     async def setup(self) -> None:
         """Create or upgrade the tables (idempotent; safe from many processes at once)."""

@@ -7,15 +7,14 @@ semantics of ``langgraph.store.base._filters``, ``created_at`` kept on overwrite
 
 from __future__ import annotations
 
-import asyncio
 import builtins
-import functools
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypedDict
 
 from psycopg import Connection, Pipeline
 from psycopg_pool import ConnectionPool
 
+from langgraph.checkpoint.postgres._shared import in_executor
 from langgraph.store.base import IndexConfig, Item, Op, Result, TTLConfig
 from langgraph.store.base._sweeper import ThreadSweeper, ThreadSweeping
 from langgraph.store.postgres._sync import _SyncStoreCore
@@ -162,13 +161,9 @@ class PostgresStore(ThreadSweeping, _SyncStoreCore):
 
     # -- async twins (a worker thread) ------------------------------------------------
 
-    async def _in_thread(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
-
     async def abatch(self, ops: Iterable[Op]) -> _List[Result]:
         """Async :meth:`batch` (runs in the default executor)."""
-        return await self._in_thread(self.batch, _List(ops))  # type: ignore[no-any-return]
+        return await in_executor(self.batch, _List(ops))
 
     async def alist(
         self,
@@ -179,10 +174,10 @@ class PostgresStore(ThreadSweeping, _SyncStoreCore):
         refresh_ttl: bool | None = None,
     ) -> _List[Item]:
         """Async :meth:`list`."""
-        return await self._in_thread(  # type: ignore[no-any-return]
+        return await in_executor(
             self.list, namespace, limit=limit, offset=offset, refresh_ttl=refresh_ttl
         )
 
     async def asweep_ttl(self) -> int:
         """Async :meth:`sweep_ttl`."""
-        return await self._in_thread(self.sweep_ttl)  # type: ignore[no-any-return]
+        return await in_executor(self.sweep_ttl)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import warnings
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
@@ -21,9 +20,9 @@ from langgraph.checkpoint.base import (
     DeltaChannelHistory,
     RunnableConfig,
 )
-from langgraph.checkpoint.base import _codec as codec
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.checkpoint.sqlite._policy import DEFAULT_BUSY_TIMEOUT
+from langgraph.checkpoint.sqlite._reads import ListPages
 from langgraph.checkpoint.sqlite._shell import SaverShell
 
 __all__ = ["SqliteSaver"]
@@ -70,8 +69,6 @@ class SqliteSaver(SaverShell):
             synchronous=synchronous,
             cache_bytes=cache_bytes,
         )
-        self._owns_conn = False
-        self._closed = False
         self._inline_async = False
 
     @classmethod
@@ -113,15 +110,6 @@ class SqliteSaver(SaverShell):
             self._closed = True
             self.runner.close()
 
-    def __del__(self) -> None:
-        if getattr(self, "_owns_conn", False) and not getattr(self, "_closed", True):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    self.close()
-                except Exception:  # noqa: BLE001 - interpreter shutdown
-                    pass
-
     # ------------------------------------------------------------------ async twins
 
     async def _offload(self, fn: Callable[..., T], *args: Any) -> T:
@@ -149,23 +137,11 @@ class SqliteSaver(SaverShell):
         limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
         """Async :meth:`list` (each page is read in a worker thread)."""
-        plan = codec.plan_list(config, filter=filter, before=before, limit=limit)
-        if limit is not None and limit <= 0:
-            return
-        produced = 0
-        after = None
-        while True:
-            size = codec.page_size(plan, produced)
-            items, after = await self._offload(
-                self.runner.run, self.engine.list_page, plan, after, size
-            )
-            for item in items:
+        pages = ListPages(config, filter=filter, before=before, limit=limit)
+        while not pages.done:
+            page = await self._offload(self.runner.run, self.engine.list_page, *pages.request())
+            for item in pages.take(page):
                 yield item
-                produced += 1
-                if limit is not None and produced >= limit:
-                    return
-            if after is None:
-                return
 
     async def aput(
         self,

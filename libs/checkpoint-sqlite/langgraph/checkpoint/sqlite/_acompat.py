@@ -9,7 +9,8 @@
   the async runner ships it to aiosqlite's worker thread (the thread that owns the
   ``sqlite3`` connection), so a whole saver call costs one hop;
 * closing: ``async with`` on an aiosqlite connection closes it, ``with`` on a sqlite3
-  connection only commits - the runners expose an explicit ``close()``.
+  connection only commits - the runners expose an explicit ``close()``, and ``stop()``
+  for the ``__del__`` of an owner that was never closed (sync in both runners).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -25,6 +27,16 @@ import aiosqlite
 __all__ = ["AsyncRunner", "SyncRunner"]
 
 T = TypeVar("T")
+
+
+def _quietly(fn: Callable[[], object]) -> None:
+    """Call ``fn`` from a ``__del__``: no warning and no error gets out."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
 
 
 class SyncRunner:
@@ -48,6 +60,10 @@ class SyncRunner:
         """Close the connection."""
         with self.lock:
             self.conn.close()
+
+    def stop(self) -> None:
+        """Close the connection at garbage collection, ignoring any error."""
+        _quietly(self.close)
 
 
 class AsyncRunner:
@@ -95,3 +111,8 @@ class AsyncRunner:
     async def close(self) -> None:
         """Close the connection (stops aiosqlite's worker thread)."""
         await self.conn.close()
+
+    def stop(self) -> None:
+        """Stop a started worker thread without awaiting (at garbage collection)."""
+        if getattr(self.conn, "_connection", None) is not None:
+            _quietly(self.conn.stop)

@@ -20,11 +20,11 @@ from langgraph.checkpoint.base import (
     RunnableConfig,
     next_string_version,
 )
-from langgraph.checkpoint.base import _codec as codec
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.checkpoint.sqlite._acompat import AsyncRunner
 from langgraph.checkpoint.sqlite._engine import Engine
 from langgraph.checkpoint.sqlite._policy import DEFAULT_BUSY_TIMEOUT
+from langgraph.checkpoint.sqlite._reads import ListPages
 
 __all__ = ["AsyncSaverShell"]
 
@@ -62,6 +62,12 @@ class AsyncSaverShell(BaseCheckpointSaver[str]):
             synchronous=synchronous,
             cache_bytes=cache_bytes,
         )
+        self._owns_conn = False  # True once from_conn_string opened the connection
+        self._closed = False
+
+    def __del__(self) -> None:
+        if getattr(self, "_owns_conn", False) and not getattr(self, "_closed", True):
+            self.runner.stop()
 
     @property
     def is_setup(self) -> bool:
@@ -84,6 +90,7 @@ class AsyncSaverShell(BaseCheckpointSaver[str]):
                 cache_bytes=self.engine.cache_bytes,
             )
             clone.engine = engine
+            clone._owns_conn = False  # the connection stays the original saver's to close
         return clone  # type: ignore[return-value]
 
     def get_next_version(self, current: str | None, channel: None = None) -> str:
@@ -112,21 +119,11 @@ class AsyncSaverShell(BaseCheckpointSaver[str]):
         SQLite can evaluate exactly run in SQL, the rest in Python. The lock is released
         between pages, so the caller may use the saver while iterating.
         """
-        plan = codec.plan_list(config, filter=filter, before=before, limit=limit)
-        if limit is not None and limit <= 0:
-            return
-        produced = 0
-        after = None
-        while True:
-            size = codec.page_size(plan, produced)
-            items, after = await self.runner.run(self.engine.list_page, plan, after, size)
-            for item in items:
+        pages = ListPages(config, filter=filter, before=before, limit=limit)
+        while not pages.done:
+            page = await self.runner.run(self.engine.list_page, *pages.request())
+            for item in pages.take(page):  # noqa: UP028 - generated as sync code too
                 yield item
-                produced += 1
-                if limit is not None and produced >= limit:
-                    return
-            if after is None:
-                return
 
     async def aput(
         self,

@@ -29,9 +29,45 @@ from langgraph.checkpoint.sqlite import _sql as q
 from langgraph.checkpoint.sqlite._core import PLAN_CACHE, CacheMiss, Conn
 from langgraph.checkpoint.sqlite._values import ValueCache
 
-__all__ = ["Reads"]
+__all__ = ["ListPages", "Reads"]
 
 _ListCursor = tuple[Any, int]
+_Page = tuple[list[CheckpointTuple], "_ListCursor | None"]
+
+
+class ListPages:
+    """The paging of one ``list()`` call, without I/O (the savers do the fetching).
+
+    Until ``done``, fetch ``Reads.list_page(conn, *pages.request())`` and yield the items
+    :meth:`take` returns: the page cut to the remaining ``limit``.
+    """
+
+    def __init__(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None,  # noqa: A002 - public API name
+        before: RunnableConfig | None,
+        limit: int | None,
+    ) -> None:
+        self.plan = codec.plan_list(config, filter=filter, before=before, limit=limit)
+        self.limit = limit
+        self.produced = 0
+        self.after: _ListCursor | None = None
+        self.done = limit is not None and limit <= 0
+
+    def request(self) -> tuple[codec.ListPlan, _ListCursor | None, int]:
+        """The arguments of :meth:`Reads.list_page` after ``conn``, for the next page."""
+        return self.plan, self.after, codec.page_size(self.plan, self.produced)
+
+    def take(self, page: _Page) -> list[CheckpointTuple]:
+        """The items of a fetched page to yield; notes where the next page starts."""
+        items, self.after = page
+        if self.limit is not None:
+            items = items[: self.limit - self.produced]
+        self.produced += len(items)
+        self.done = self.after is None or (self.limit is not None and self.produced >= self.limit)
+        return items
 
 
 class Reads(ValueCache):

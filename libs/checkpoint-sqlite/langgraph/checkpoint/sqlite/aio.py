@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import warnings
 from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
@@ -19,10 +18,10 @@ from langgraph.checkpoint.base import (
     DeltaChannelHistory,
     RunnableConfig,
 )
-from langgraph.checkpoint.base import _codec as codec
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.checkpoint.sqlite._ashell import AsyncSaverShell
 from langgraph.checkpoint.sqlite._policy import DEFAULT_BUSY_TIMEOUT
+from langgraph.checkpoint.sqlite._reads import ListPages
 
 __all__ = ["AsyncSqliteSaver"]
 
@@ -65,8 +64,6 @@ class AsyncSqliteSaver(AsyncSaverShell):
             self.loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             self.loop = None
-        self._owns_conn = False
-        self._closed = False
 
     @classmethod
     def from_conn_string(
@@ -113,20 +110,6 @@ class AsyncSqliteSaver(AsyncSaverShell):
             self._closed = True
             await self.runner.close()
 
-    def __del__(self) -> None:
-        conn = getattr(self, "conn", None)
-        if (
-            getattr(self, "_owns_conn", False)
-            and not getattr(self, "_closed", True)
-            and getattr(conn, "_connection", None) is not None
-        ):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    conn.stop()  # type: ignore[union-attr]
-                except Exception:  # noqa: BLE001 - interpreter shutdown
-                    pass
-
     async def setup(self) -> None:
         """Create or upgrade the schema and configure the connection (idempotent)."""
         if self.loop is None:
@@ -169,23 +152,10 @@ class AsyncSqliteSaver(AsyncSaverShell):
         limit: int | None = None,
     ) -> Iterator[CheckpointTuple]:
         """Sync :meth:`alist`, for use from threads other than the loop's."""
-        plan = codec.plan_list(config, filter=filter, before=before, limit=limit)
-        if limit is not None and limit <= 0:
-            return
-        produced = 0
-        after = None
-        while True:
-            size = codec.page_size(plan, produced)
-            items, after = self._bridge(
-                self.runner.run(self.engine.list_page, plan, after, size), "list"
-            )
-            for item in items:
-                yield item
-                produced += 1
-                if limit is not None and produced >= limit:
-                    return
-            if after is None:
-                return
+        pages = ListPages(config, filter=filter, before=before, limit=limit)
+        while not pages.done:
+            page = self._bridge(self.runner.run(self.engine.list_page, *pages.request()), "list")
+            yield from pages.take(page)
 
     def put(
         self,

@@ -19,7 +19,6 @@ import asyncio
 import builtins
 import sqlite3
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +31,10 @@ from langgraph.store.base import (
     Result,
     TTLConfig,
 )
-from langgraph.store.base._support import embed_queries, embed_rounds, query_texts, utcnow
+from langgraph.store.base._support import embed_queries, embed_rounds, query_texts
 from langgraph.store.base._sweeper import ThreadSweeper, ThreadSweeping
 from langgraph.store.sqlite._conn import SqliteConnection, as_sqlite3, extension_connect
-from langgraph.store.sqlite._core import distance_type, index_setup
-from langgraph.store.sqlite._engine import StoreEngine
+from langgraph.store.sqlite._shared import StoreState
 
 if TYPE_CHECKING:
     from langgraph.store.sqlite.aio import AsyncSqliteStore
@@ -54,7 +52,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class SqliteStore(ThreadSweeping, BaseStore):
+class SqliteStore(ThreadSweeping, StoreState, BaseStore):
     """Store on a ``sqlite3`` connection (or a ``pysqlite3`` one).
 
     Args:
@@ -85,6 +83,7 @@ class SqliteStore(ThreadSweeping, BaseStore):
     """
 
     supports_ttl = True
+    _runner: SyncRunner
 
     def __init__(
         self,
@@ -95,19 +94,14 @@ class SqliteStore(ThreadSweeping, BaseStore):
         ttl: TTLConfig | None = None,
         sqlite_vec: bool | None = None,
     ) -> None:
-        self.conn = conn
-        self.index_config, self.embeddings, fields = index_setup(index)
-        self.ttl_config = ttl
-        self._runner = SyncRunner(as_sqlite3(conn))
-        self._engine = StoreEngine(
-            fields=fields,
+        self._init_state(
+            conn,
+            SyncRunner(as_sqlite3(conn)),
             deserializer=deserializer,
-            distance=distance_type(self.index_config),
+            index=index,
+            ttl=ttl,
             sqlite_vec=sqlite_vec,
         )
-        self._now: Callable[[], datetime] = utcnow
-        self._owns_conn = False
-        self._closed = False
         self._sweeper = ThreadSweeper(self.sweep_ttl)
 
     @classmethod
@@ -159,18 +153,11 @@ class SqliteStore(ThreadSweeping, BaseStore):
             self._runner.close()
 
     def __del__(self) -> None:
-        if getattr(self, "_owns_conn", False) and not getattr(self, "_closed", True):
-            try:
-                self.conn.close()
-            except Exception:  # noqa: BLE001 - interpreter shutdown
-                pass
+        self._stop_owned()
 
     def setup(self) -> None:
         """Create or upgrade the schema (runs on first use; idempotent)."""
         self._runner.run(self._engine.setup)
-
-    def _ts(self) -> float:
-        return self._now().timestamp()
 
     # -- BaseStore --------------------------------------------------------------------
 

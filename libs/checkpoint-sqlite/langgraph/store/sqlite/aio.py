@@ -14,9 +14,7 @@ Example:
 from __future__ import annotations
 
 import builtins
-import warnings
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -24,19 +22,18 @@ import aiosqlite
 
 from langgraph.checkpoint.sqlite._acompat import AsyncRunner
 from langgraph.store.base import IndexConfig, Item, Op, Result, TTLConfig
-from langgraph.store.base._support import aembed_queries, aembed_rounds, query_texts, utcnow
+from langgraph.store.base._support import aembed_queries, aembed_rounds, query_texts
 from langgraph.store.base._sweeper import TaskSweeper, TaskSweeping
 from langgraph.store.base.batch import AsyncBatchedBaseStore
 from langgraph.store.sqlite._conn import as_sqlite3, extension_connect
-from langgraph.store.sqlite._core import distance_type, index_setup
-from langgraph.store.sqlite._engine import StoreEngine
+from langgraph.store.sqlite._shared import StoreState
 
 __all__ = ["AsyncSqliteStore"]
 
 _List = builtins.list
 
 
-class AsyncSqliteStore(TaskSweeping, AsyncBatchedBaseStore):
+class AsyncSqliteStore(TaskSweeping, StoreState, AsyncBatchedBaseStore):
     """Store on an ``aiosqlite`` connection; concurrent calls are batched per loop tick.
 
     Must be created inside a running event loop. Each batch is one call on aiosqlite's
@@ -61,6 +58,7 @@ class AsyncSqliteStore(TaskSweeping, AsyncBatchedBaseStore):
     """
 
     supports_ttl = True
+    _runner: AsyncRunner
 
     def __init__(
         self,
@@ -72,19 +70,14 @@ class AsyncSqliteStore(TaskSweeping, AsyncBatchedBaseStore):
         sqlite_vec: bool | None = None,
     ) -> None:
         super().__init__()
-        self.conn = conn
-        self.index_config, self.embeddings, fields = index_setup(index)
-        self.ttl_config = ttl
-        self._runner = AsyncRunner(conn)
-        self._engine = StoreEngine(
-            fields=fields,
+        self._init_state(
+            conn,
+            AsyncRunner(conn),
             deserializer=deserializer,
-            distance=distance_type(self.index_config),
+            index=index,
+            ttl=ttl,
             sqlite_vec=sqlite_vec,
         )
-        self._now: Callable[[], datetime] = utcnow
-        self._owns_conn = False
-        self._closed = False
         self._sweeper = TaskSweeper(self.asweep_ttl)
 
     @classmethod
@@ -145,25 +138,11 @@ class AsyncSqliteStore(TaskSweeping, AsyncBatchedBaseStore):
         sweeper = getattr(self, "_sweeper", None)
         if sweeper is not None:
             sweeper.cancel_soon(self._loop)
-        conn = getattr(self, "conn", None)
-        if (
-            getattr(self, "_owns_conn", False)
-            and not getattr(self, "_closed", True)
-            and getattr(conn, "_connection", None) is not None
-        ):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    conn.stop()  # type: ignore[union-attr]
-                except Exception:  # noqa: BLE001 - interpreter shutdown
-                    pass
+        self._stop_owned()
 
     async def setup(self) -> None:
         """Create or upgrade the schema (runs on first use; idempotent)."""
         await self._runner.run(self._engine.setup)
-
-    def _ts(self) -> float:
-        return self._now().timestamp()
 
     async def abatch(self, ops: Iterable[Op]) -> _List[Result]:
         """Execute operations in one transaction; reads see the state before the puts."""

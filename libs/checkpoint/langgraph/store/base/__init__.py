@@ -336,6 +336,12 @@ class BaseStore(ABC):
     async def abatch(self, ops: Iterable[Op]) -> _List[Result]:
         """Execute operations asynchronously; results are in input order."""
 
+    # -- one operation of the async API ------------------------------------------------
+
+    async def _arun_op(self, op: Op) -> Result:
+        """Run the one operation of an async method (``AsyncBatchedBaseStore`` queues it)."""
+        return (await self.abatch([op]))[0]
+
     # -- resolution helpers -------------------------------------------------------------
 
     def _refresh(self, refresh_ttl: bool | None) -> bool:
@@ -487,7 +493,7 @@ class BaseStore(ABC):
     ) -> Item | None:
         """Async :meth:`get`."""
         op = GetOp(tuple(namespace), str(key), self._refresh(refresh_ttl))
-        return (await self.abatch([op]))[0]  # type: ignore[return-value]
+        return await self._arun_op(op)  # type: ignore[return-value]
 
     async def asearch(
         self,
@@ -504,7 +510,7 @@ class BaseStore(ABC):
         op = SearchOp(
             tuple(namespace_prefix), filter, limit, offset, query, self._refresh(refresh_ttl)
         )
-        return (await self.abatch([op]))[0]  # type: ignore[return-value]
+        return await self._arun_op(op)  # type: ignore[return-value]
 
     async def aput(
         self,
@@ -516,11 +522,11 @@ class BaseStore(ABC):
         ttl: float | None | NotProvided = NOT_PROVIDED,
     ) -> None:
         """Async :meth:`put`."""
-        await self.abatch([self._put_op(namespace, key, value, index, ttl)])
+        await self._arun_op(self._put_op(namespace, key, value, index, ttl))
 
     async def adelete(self, namespace: tuple[str, ...], key: str) -> None:
         """Async :meth:`delete`."""
-        await self.abatch([PutOp(tuple(namespace), str(key), None)])
+        await self._arun_op(PutOp(tuple(namespace), str(key), None))
 
     async def alist_namespaces(
         self,
@@ -533,7 +539,7 @@ class BaseStore(ABC):
     ) -> _List[tuple[str, ...]]:
         """Async :meth:`list_namespaces`."""
         op = self._list_ns_op(prefix, suffix, max_depth, limit, offset)
-        return (await self.abatch([op]))[0]  # type: ignore[return-value]
+        return await self._arun_op(op)  # type: ignore[return-value]
 
     # -- list (extension: not in upstream LangGraph) -------------------------------------
 
@@ -557,19 +563,12 @@ class BaseStore(ABC):
             offset: Items to skip.
             refresh_ttl: Renew the TTL of returned items.
         """
-        ns = tuple(namespace)
-        out: _List[Item] = []
-        skipped, page_start = 0, 0
-        while True:
-            page = self.search(
-                ns, limit=self._LIST_PAGE, offset=page_start, refresh_ttl=refresh_ttl
+        pages = _NamespacePages(tuple(namespace), offset, limit, self._LIST_PAGE)
+        while not pages.done:
+            pages.add(
+                self.search(pages.ns, limit=pages.size, offset=pages.start, refresh_ttl=refresh_ttl)
             )
-            if self._collect(page, ns, out, offset, limit, skipped_box := [skipped]):
-                return out
-            skipped = skipped_box[0]
-            if len(page) < self._LIST_PAGE:
-                return out
-            page_start += len(page)
+        return pages.items
 
     async def alist(
         self,
@@ -580,37 +579,46 @@ class BaseStore(ABC):
         refresh_ttl: bool | None = None,
     ) -> _List[Item]:
         """Async :meth:`list`."""
-        ns = tuple(namespace)
-        out: _List[Item] = []
-        skipped, page_start = 0, 0
-        while True:
-            page = await self.asearch(
-                ns, limit=self._LIST_PAGE, offset=page_start, refresh_ttl=refresh_ttl
+        pages = _NamespacePages(tuple(namespace), offset, limit, self._LIST_PAGE)
+        while not pages.done:
+            pages.add(
+                await self.asearch(
+                    pages.ns, limit=pages.size, offset=pages.start, refresh_ttl=refresh_ttl
+                )
             )
-            if self._collect(page, ns, out, offset, limit, skipped_box := [skipped]):
-                return out
-            skipped = skipped_box[0]
-            if len(page) < self._LIST_PAGE:
-                return out
-            page_start += len(page)
+        return pages.items
 
-    @staticmethod
-    def _collect(
-        page: _List[SearchItem],
-        ns: tuple[str, ...],
-        out: _List[Item],
-        offset: int,
-        limit: int | None,
-        skipped: _List[int],
-    ) -> bool:
-        """Append page items of exactly ``ns``; return True once ``limit`` is reached."""
+
+class _NamespacePages:
+    """The items of exactly one namespace, gathered from pages of a prefix search.
+
+    ``start`` is the offset of the next page to search; ``done`` tells that ``items`` is
+    complete: ``limit`` items were kept, or a short page ended the search.
+    """
+
+    def __init__(self, ns: tuple[str, ...], offset: int, limit: int | None, size: int) -> None:
+        self.ns = ns
+        self.offset = offset
+        self.limit = limit
+        self.size = size
+        self.items: _List[Item] = []
+        self.skipped = 0
+        self.start = 0
+        self.done = False
+
+    def _full(self) -> bool:
+        return self.limit is not None and len(self.items) >= self.limit
+
+    def add(self, page: _List[SearchItem]) -> None:
+        """Keep the page's items of ``ns`` past ``offset``; move ``start`` on."""
         for item in page:
-            if item.namespace != ns:
+            if item.namespace != self.ns:
                 continue
-            if skipped[0] < offset:
-                skipped[0] += 1
+            if self.skipped < self.offset:
+                self.skipped += 1
                 continue
-            if limit is not None and len(out) >= limit:
-                return True
-            out.append(item)
-        return limit is not None and len(out) >= limit
+            if self._full():
+                break
+            self.items.append(item)
+        self.start += len(page)
+        self.done = self._full() or len(page) < self.size

@@ -17,7 +17,6 @@ from typing import Any, Literal
 from langgraph.store.base import (
     NOT_PROVIDED,
     BaseStore,
-    GetOp,
     Item,
     NamespacePath,
     NotProvided,
@@ -25,7 +24,6 @@ from langgraph.store.base import (
     PutOp,
     Result,
     SearchItem,
-    SearchOp,
 )
 
 __all__ = ["AsyncBatchedBaseStore"]
@@ -67,60 +65,11 @@ class AsyncBatchedBaseStore(BaseStore):
         self._aqueue.put_nowait((fut, op))
         return await fut
 
-    # -- async API through the queue ----------------------------------------------------
+    # -- async API: BaseStore's aget/asearch/aput/adelete/alist_namespaces queue here ----
 
-    async def aget(
-        self, namespace: tuple[str, ...], key: str, *, refresh_ttl: bool | None = None
-    ) -> Item | None:
-        """Queue a :class:`GetOp`."""
-        op = GetOp(tuple(namespace), str(key), self._refresh(refresh_ttl))
-        return await self._submit(op)  # type: ignore[return-value]
-
-    async def asearch(
-        self,
-        namespace_prefix: tuple[str, ...],
-        /,
-        *,
-        query: str | None = None,
-        filter: dict[str, Any] | None = None,
-        limit: int = 10,
-        offset: int = 0,
-        refresh_ttl: bool | None = None,
-    ) -> _List[SearchItem]:
-        """Queue a :class:`SearchOp`."""
-        op = SearchOp(
-            tuple(namespace_prefix), filter, limit, offset, query, self._refresh(refresh_ttl)
-        )
-        return await self._submit(op)  # type: ignore[return-value]
-
-    async def aput(
-        self,
-        namespace: tuple[str, ...],
-        key: str,
-        value: dict[str, Any],
-        index: Literal[False] | _List[str] | None = None,
-        *,
-        ttl: float | None | NotProvided = NOT_PROVIDED,
-    ) -> None:
-        """Validate the namespace, then queue a :class:`PutOp`."""
-        await self._submit(self._put_op(namespace, key, value, index, ttl))
-
-    async def adelete(self, namespace: tuple[str, ...], key: str) -> None:
-        """Queue a deleting :class:`PutOp`."""
-        await self._submit(PutOp(tuple(namespace), str(key), None))
-
-    async def alist_namespaces(
-        self,
-        *,
-        prefix: NamespacePath | None = None,
-        suffix: NamespacePath | None = None,
-        max_depth: int | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> _List[tuple[str, ...]]:
-        """Queue a :class:`ListNamespacesOp`."""
-        op = self._list_ns_op(prefix, suffix, max_depth, limit, offset)
-        return await self._submit(op)  # type: ignore[return-value]
+    async def _arun_op(self, op: Op) -> Result:
+        """Queue ``op`` instead of running a one-op :meth:`abatch`."""
+        return await self._submit(op)
 
     # -- sync bridge --------------------------------------------------------------------
 

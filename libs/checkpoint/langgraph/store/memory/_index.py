@@ -47,14 +47,7 @@ class NamespaceVectors:
         return key in self.rows_of
 
     def _normalise(self, vector: Sequence[float]) -> Any:
-        np = self.np
-        if np is not None:
-            v = np.asarray(vector, dtype=np.float64).reshape(-1)
-            norm = float(np.linalg.norm(v))
-            return v / norm if norm else v * 0.0
-        vals = [float(x) for x in vector]
-        norm = math.sqrt(sum(x * x for x in vals))
-        return [x / norm for x in vals] if norm else [0.0] * len(vals)
+        return normalise_query(vector, self.np)
 
     def upsert(self, key: str, path: str, vector: Sequence[float], digest: bytes) -> None:
         """Insert or replace the vector at ``(key, path)``."""
