@@ -55,3 +55,38 @@ async def test_async_roundtrip(pg_uri: str, pg_schema: str) -> None:
         got = await saver.aget_tuple(cfg)
         assert got is not None and got.checkpoint["channel_values"] == cp["channel_values"]
         assert [t.config async for t in saver.alist(None)] == [cfg]
+
+
+def test_allowlist_copy_shares_but_never_closes_the_connection(pg_uri: str, pg_schema: str) -> None:
+    cfg = {"configurable": {"thread_id": "t-copy", "checkpoint_ns": ""}}
+    cp = _cp([{"role": "user", "content": "hi"}, {"role": "ai", "content": "yo"}])
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        saver.setup()
+        saver.put(cfg, cp, {"step": 1}, dict(cp["channel_versions"]))  # type: ignore[arg-type]
+        copy = saver.with_allowlist([("tests_smoke", "Thing")])
+        assert copy is not saver and copy.conn is saver.conn
+        assert copy.get_tuple(cfg) is not None
+        copy.close()
+        assert saver.conn is not None and not saver.conn.closed
+        assert saver.get_tuple(cfg) is not None
+    assert saver.conn is None
+    # the original closed its connection: the copy opens (and owns) its own
+    got = copy.get_tuple(cfg)
+    assert got is not None and got.checkpoint["id"] == cp["id"]
+    own = copy.conn
+    assert own is not None and not own.closed
+    copy.close()
+    assert own.closed
+
+
+async def test_async_allowlist_copy_never_closes_the_connection(
+    pg_uri: str, pg_schema: str
+) -> None:
+    cfg = {"configurable": {"thread_id": "t-acopy", "checkpoint_ns": ""}}
+    async with AsyncPostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        await saver.setup()
+        copy = saver.with_allowlist([("tests_smoke", "Thing")])
+        assert copy is not saver
+        await copy.aclose()
+        assert saver.conn is not None and not saver.conn.closed
+        assert await saver.aget_tuple(cfg) is None

@@ -105,6 +105,7 @@ class _AsyncCore(BasePostgresSaver):
             if self._conninfo is None:
                 raise psycopg.InterfaceError("the saver's connection is closed")
             self.conn = await AConnection.connect(self._conninfo, autocommit=True)
+            self._owns_conn = True
             if self._want_pipeline:
                 self._pipe_cm = self.conn.pipeline()
                 self.pipe = await self._pipe_cm.__aenter__()
@@ -168,6 +169,19 @@ class _AsyncCore(BasePostgresSaver):
         raise AssertionError("unreachable")  # pragma: no cover
 
     # ------------------------------------------------------------------ lifecycle
+
+    def with_allowlist(self, extra_allowlist: Any) -> Any:
+        """Return a copy whose serializer also revives ``extra_allowlist`` types.
+
+        The copy shares this saver's connection (or pool) and lock but never closes what
+        this saver opened; a connection the copy opens itself (this saver's being closed)
+        is the copy's to close.
+        """
+        clone = super().with_allowlist(extra_allowlist)
+        if clone is not self and isinstance(clone, _AsyncCore):
+            clone._owns_conn = False
+            clone._pipe_cm = None
+        return clone
 
     async def __aenter__(self) -> Any:
         if self.pool is None:

@@ -107,6 +107,7 @@ class _SyncCore(BasePostgresSaver):
             if self._conninfo is None:
                 raise psycopg.InterfaceError("the saver's connection is closed")
             self.conn = Connection.connect(self._conninfo, autocommit=True)
+            self._owns_conn = True
             if self._want_pipeline:
                 self._pipe_cm = self.conn.pipeline()
                 self.pipe = self._pipe_cm.__enter__()
@@ -170,6 +171,19 @@ class _SyncCore(BasePostgresSaver):
         raise AssertionError("unreachable")  # pragma: no cover
 
     # ------------------------------------------------------------------ lifecycle
+
+    def with_allowlist(self, extra_allowlist: Any) -> Any:
+        """Return a copy whose serializer also revives ``extra_allowlist`` types.
+
+        The copy shares this saver's connection (or pool) and lock but never closes what
+        this saver opened; a connection the copy opens itself (this saver's being closed)
+        is the copy's to close.
+        """
+        clone = super().with_allowlist(extra_allowlist)
+        if clone is not self and isinstance(clone, _SyncCore):
+            clone._owns_conn = False
+            clone._pipe_cm = None
+        return clone
 
     def __enter__(self) -> Any:
         if self.pool is None:
