@@ -52,6 +52,8 @@ class Writes(ValueCache):
             self.serde.dumps_typed,
             hash_dumps=self._hash_dumps,
             hash_key=self.hash_key,
+            list_cache=self._list_cache,
+            scope=(self.hash_key, thread_id, ns),
         )
         meta = codec.dumps_metadata(get_checkpoint_metadata(config, metadata))
         parent = config["configurable"].get("checkpoint_id")
