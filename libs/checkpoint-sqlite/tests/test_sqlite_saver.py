@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib.util
+import logging
 import os
 import pathlib
 import shutil
@@ -255,6 +256,27 @@ def test_upgrade_from_version_1_fixture(tmp_path: pathlib.Path) -> None:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         assert "lg_checkpoints_run_id" in names
         assert [t.metadata["run_id"] for t in saver.list(None, filter={"run_id": "r1"})] == ["r1"]
+
+
+def test_setup_logs_migration_progress(
+    tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Upgrading logs the version found and each migration applied; a current database
+    logs nothing."""
+    caplog.set_level(logging.INFO, logger="langgraph.checkpoint.sqlite")
+    path = tmp_path / "v1.db"
+    shutil.copy(FIXTURES / "schema_v1.db", path)
+    with SqliteSaver.from_conn_string(str(path)) as saver:
+        saver.setup()
+    target = len(q.MIGRATIONS)
+    got = [r.getMessage() for r in caplog.records if r.name == "langgraph.checkpoint.sqlite"]
+    assert got[0] == f"setup: database at version 1, migrating to {target}"
+    assert [int(m.split()[3]) for m in got[1:]] == list(range(2, target + 1))
+    assert all(m.split()[5] == str(target) and m.endswith("s") for m in got[1:])
+    caplog.clear()
+    with SqliteSaver.from_conn_string(str(path)) as saver:
+        saver.setup()
+    assert [r for r in caplog.records if r.name == "langgraph.checkpoint.sqlite"] == []
 
 
 async def test_async_saver_sync_bridge_and_refusal(db_path: str) -> None:

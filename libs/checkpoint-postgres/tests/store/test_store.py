@@ -791,3 +791,32 @@ def test_ann_index_configs(
         assert idx is not None and f"USING {ann['kind']}" in idx[0]
     else:
         assert idx is None
+
+
+def test_setup_logs_its_progress(conn: Conn, pg_schema: str, caplog: Any) -> None:
+    """Each applied migration is logged (track, version, duration); a second setup logs
+    nothing."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="langgraph.store.postgres")
+
+    def messages() -> list[str]:
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "langgraph.store.postgres" and r.levelno == logging.INFO
+        ]
+
+    store = PostgresStore(conn, schema=pg_schema, index=index_config())
+    store.setup()
+    got = messages()
+    for track in ("store", "vectors"):
+        head = [m for m in got if m.startswith(f"setup: {track} migrations of schema {pg_schema}")]
+        assert len(head) == 1 and " at version 0, migrating to " in head[0]
+        last = int(head[0].rsplit(" ", 1)[1])
+        applied = [m for m in got if m.startswith(f"setup: applied {track} migration ")]
+        assert [int(m.split()[4]) for m in applied] == list(range(1, last + 1))
+        assert all(m.split()[6] == str(last) and m.endswith("s") for m in applied)
+    caplog.clear()
+    PostgresStore(conn, schema=pg_schema, index=index_config()).setup()
+    assert messages() == []

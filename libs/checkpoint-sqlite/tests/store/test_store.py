@@ -313,3 +313,20 @@ def test_callers_connection_any_isolation_level(
         assert reopened.execute("SELECT count(*) FROM lg_store").fetchone()[0] == 1
     finally:
         reopened.close()
+
+
+def test_setup_logs_migration_progress(tmp_path: pathlib.Path, caplog: Any) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="langgraph.store.sqlite")
+    path = str(tmp_path / "store.db")
+    with SqliteStore.from_conn_string(path) as store:
+        store.setup()
+    got = [r.getMessage() for r in caplog.records if r.name.startswith("langgraph.store.sqlite")]
+    total = len(sql.MIGRATIONS)
+    assert [int(m.split()[4]) for m in got] == list(range(1, total + 1))
+    assert all(m.startswith("setup: applied store migration ") for m in got)
+    caplog.clear()
+    with SqliteStore.from_conn_string(path) as store:
+        store.setup()
+    assert [r for r in caplog.records if r.name.startswith("langgraph.store.sqlite")] == []

@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime
 from types import TracebackType
@@ -247,16 +248,32 @@ class _AsyncStoreCore(BaseStore):
                 await step(conn, st.create_schema)
             await step(conn, st.create_migrations)
             current = int((await step(conn, st.read_version, (track,), rows=True))[0][0])
+        if current < len(migrations):
+            logger.info(
+                "setup: %s migrations of schema %s at version %d, migrating to %d",
+                track,
+                st.schema or "(search_path)",
+                current,
+                len(migrations),
+            )
         for number in range(current + 1, len(migrations) + 1):
+            started = time.monotonic()
             async with conn.transaction():
                 await step(conn, st.lock, rows=True)
                 done = int((await step(conn, st.read_version, (track,), rows=True))[0][0])
                 if done >= number:
-                    continue
+                    continue  # another process applied it meanwhile
                 migration = migrations[number - 1]
                 if migration is not None:
                     await step(conn, migration)
                 await step(conn, st.record_version, (track, number))
+            logger.info(
+                "setup: applied %s migration %d of %d in %.2fs",
+                track,
+                number,
+                len(migrations),
+                time.monotonic() - started,
+            )
 
     async def _avector_migrations(self, conn: AConnection[Any]) -> _List[sql.Composable | None]:
         """Enable pgvector if possible (under the lock) and return the vector track."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from types import TracebackType
@@ -248,16 +249,32 @@ class _SyncStoreCore(BaseStore):
                 step(conn, st.create_schema)
             step(conn, st.create_migrations)
             current = int((step(conn, st.read_version, (track,), rows=True))[0][0])
+        if current < len(migrations):
+            logger.info(
+                "setup: %s migrations of schema %s at version %d, migrating to %d",
+                track,
+                st.schema or "(search_path)",
+                current,
+                len(migrations),
+            )
         for number in range(current + 1, len(migrations) + 1):
+            started = time.monotonic()
             with conn.transaction():
                 step(conn, st.lock, rows=True)
                 done = int((step(conn, st.read_version, (track,), rows=True))[0][0])
                 if done >= number:
-                    continue
+                    continue  # another process applied it meanwhile
                 migration = migrations[number - 1]
                 if migration is not None:
                     step(conn, migration)
                 step(conn, st.record_version, (track, number))
+            logger.info(
+                "setup: applied %s migration %d of %d in %.2fs",
+                track,
+                number,
+                len(migrations),
+                time.monotonic() - started,
+            )
 
     def _vector_migrations(self, conn: Connection[Any]) -> _List[sql.Composable | None]:
         """Enable pgvector if possible (under the lock) and return the vector track."""

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import time
 
 from langgraph.checkpoint.sqlite import _sql as q
 from langgraph.checkpoint.sqlite._policy import begin_write, commit, rollback
 
 __all__ = ["migrate"]
 
+logger = logging.getLogger("langgraph.checkpoint.sqlite")
+
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Apply pending migrations, each in its own ``BEGIN IMMEDIATE`` transaction."""
+    """Apply pending migrations, each in its own ``BEGIN IMMEDIATE`` transaction.
+
+    Progress is logged at INFO (logger ``langgraph.checkpoint.sqlite``): the version found
+    and each migration applied with its duration; an up-to-date database logs nothing.
+    """
     target = len(q.MIGRATIONS)
     if conn.execute(q.HAS_SCHEMA_TABLE).fetchone():
         current = conn.execute(q.SCHEMA_VERSION).fetchone()[0]
@@ -21,7 +29,9 @@ def migrate(conn: sqlite3.Connection) -> None:
             raise sqlite3.DatabaseError(
                 f"database schema version {current} is newer than this library ({target})"
             )
+    announced = False
     while True:
+        started = time.monotonic()
         begin_write(conn)
         try:
             conn.execute(q.CREATE_SCHEMA_TABLE)
@@ -29,6 +39,9 @@ def migrate(conn: sqlite3.Connection) -> None:
             if current >= target:
                 commit(conn)
                 return
+            if not announced:
+                logger.info("setup: database at version %d, migrating to %d", current, target)
+                announced = True
             for statement in q.MIGRATIONS[current]:
                 conn.execute(statement)
             conn.execute(q.RECORD_MIGRATION, (current + 1,))
@@ -36,3 +49,9 @@ def migrate(conn: sqlite3.Connection) -> None:
         except BaseException:
             rollback(conn)
             raise
+        logger.info(
+            "setup: applied migration %d of %d in %.2fs",
+            current + 1,
+            target,
+            time.monotonic() - started,
+        )

@@ -24,6 +24,7 @@ import itertools
 import json
 import logging
 import math
+import time
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
@@ -158,7 +159,9 @@ class StoreEngine:
             try:
                 conn.execute(q.CREATE_MIGRATIONS_TABLE)
                 number = int(conn.execute(q.CURRENT_VERSION).fetchone()[0]) + 1
-                if number <= len(q.MIGRATIONS):
+                started = time.monotonic()
+                applied = number <= len(q.MIGRATIONS)
+                if applied:
                     for statement in q.MIGRATIONS[number - 1]:
                         conn.execute(statement)
                     conn.execute(q.RECORD_MIGRATION, (number,))
@@ -166,6 +169,13 @@ class StoreEngine:
             except BaseException:
                 _rollback(conn)
                 raise
+            if applied:  # progress: a migration may rewrite a large table
+                logger.info(
+                    "setup: applied store migration %d of %d in %.2fs",
+                    number,
+                    len(q.MIGRATIONS),
+                    time.monotonic() - started,
+                )
         if self.fields is not None and self.want_vec is not False:
             problem = sqlite_vec_problem(conn)
             if problem is not None and self.want_vec:
