@@ -142,3 +142,152 @@ def test_mutating_scalars_and_lists_after_put_changes_nothing() -> None:
     assert loaded is not None
     assert loaded.checkpoint["channel_values"] == {"h": ["x"], "s": "running", "n": 7}
     assert loaded.pending_writes == [("task", "h", ["x"])]
+
+
+class Text(str):
+    pass
+
+
+class Row(dict):  # type: ignore[type-arg]
+    pass
+
+
+SAMPLES: dict[str, Any] = {
+    "list": [1, "a", {"b": [None, 2.5]}],
+    "dict": {"k": "v", "n": {"deep": [1, 2]}},
+    "short": "running",
+    "long": "x" * 500,
+    "int": 7,
+    "big": 2**70,
+    "none": None,
+    "float": 0.25,
+    "bool": True,
+    "tuple": (1, 2),
+    "bytes": b"\x00raw",
+    "bytearray": bytearray(b"ba"),
+    "text": Text("sub"),
+    "row": Row(a=1),
+    "nested_tuple": [("a", 1)],
+}
+
+
+def test_stored_encodings_match_dumps_typed() -> None:
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    saver = InMemorySaver(serde=JsonPlusSerializer(allowed_msgpack_modules=[Text, Row]))
+    serde = saver.serde
+    cp = make_cp(SAMPLES)
+    metadata: Any = {"source": "loop", "step": 0, "parents": {}, "extra": (1,)}
+    saved = saver.put(cfg("t"), cp, metadata, dict.fromkeys(SAMPLES, 1))
+    for channel, value in SAMPLES.items():
+        assert saver.blobs[("t", "", channel, 1)] == serde.dumps_typed(value), channel
+    typed_cp, typed_md, parent = saver.storage["t"][""][cp["id"]]
+    skeleton = {k: v for k, v in cp.items() if k != "channel_values"}
+    assert typed_cp == serde.dumps_typed(skeleton)
+    assert typed_md == serde.dumps_typed(metadata) and parent is None
+    saver.put_writes(saved, list(SAMPLES.items()), "task")
+    stored = saver.writes[("t", "", cp["id"])]
+    for i, (channel, value) in enumerate(SAMPLES.items()):
+        assert stored[("task", i)] == ("task", channel, serde.dumps_typed(value), "")
+    loaded = saver.get_tuple(saved)
+    assert loaded is not None
+    assert loaded.checkpoint["channel_values"] == {**SAMPLES, "bytearray": bytearray(b"ba")}
+
+
+def test_pickle_fallback_serializer_still_pickles() -> None:
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    saver = InMemorySaver(serde=JsonPlusSerializer(pickle_fallback=True))
+    value = [Opaque()]
+    saved = saver.put(cfg("t"), make_cp({"a": value, "b": {"o": Opaque()}}), {}, {"a": 1, "b": 1})
+    saver.put_writes(saved, [("a", value)], "task")
+    assert saver.blobs[("t", "", "a", 1)][0] == "pickle"
+    assert saver.blobs[("t", "", "b", 1)][0] == "pickle"
+    loaded = saver.get_tuple(saved)
+    assert loaded is not None and type(loaded.checkpoint["channel_values"]["a"][0]) is Opaque
+    assert loaded.pending_writes is not None and type(loaded.pending_writes[0][2][0]) is Opaque
+
+
+def test_serializer_subclass_dumps_typed_is_honoured() -> None:
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    seen: list[Any] = []
+
+    class Spy(JsonPlusSerializer):
+        def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+            seen.append(obj)
+            return super().dumps_typed(obj)
+
+    saver = InMemorySaver(serde=Spy())
+    saved = saver.put(cfg("t"), make_cp({"a": [1]}), {}, {"a": 1})
+    saver.put_writes(saved, [("a", [2])], "task")
+    assert [1] in seen and [2] in seen and {} in seen  # values, writes and metadata
+
+
+def test_metadata_merge_rules_on_put() -> None:
+    saver = InMemorySaver()
+    saved = saver.put(cfg("t"), make_cp({"a": 1}), {"source": "a\x00b", "step": 0}, {"a": 1})  # type: ignore[typeddict-item]
+    loaded = saver.get_tuple(saved)
+    assert loaded is not None and loaded.metadata == {"source": "ab", "step": 0}
+    config = cfg("t", "", saved["configurable"]["checkpoint_id"])
+    config["configurable"]["user"] = "ada"
+    saved = saver.put(config, make_cp({"a": 2}), {"step": 1}, {"a": 2})  # type: ignore[typeddict-item]
+    loaded = saver.get_tuple(saved)
+    assert loaded is not None and loaded.metadata == {"step": 1, "user": "ada"}
+    config = cfg("t")
+    config["metadata"] = {"run_id": "r"}
+    saved = saver.put(config, make_cp({"a": 3}), {"step": 2}, {"a": 3})  # type: ignore[typeddict-item]
+    loaded = saver.get_tuple(saved)
+    assert loaded is not None and loaded.metadata == {"step": 2, "run_id": "r"}
+
+
+@pytest.mark.parametrize("drop", ["delete_thread", "prune", "delete_for_runs"])
+def test_unchanged_value_is_stored_again_after_its_blob_was_dropped(drop: str) -> None:
+    saver = InMemorySaver()
+    first = make_cp({"a": "kept", "b": 1}, str(uuid6(clock_seq=0)))
+    saver.put(cfg("t"), first, {"run_id": "r1"}, {"a": 1, "b": 1})  # type: ignore[typeddict-unknown-key]
+    second = make_cp({"a": "kept", "b": 2}, str(uuid6(clock_seq=1)))
+    second["channel_versions"]["b"] = 2
+    if drop == "delete_thread":
+        saver.delete_thread("t")
+    elif drop == "delete_for_runs":
+        saver.delete_for_runs(["r1"])
+    else:
+        third = make_cp({"b": 3}, str(uuid6(clock_seq=2)))
+        third["channel_versions"] = {"b": 3}
+        saver.put(cfg("t"), third, {}, {"b": 3})
+        saver.prune(["t"])  # keeps the third, whose versions do not reference a=1
+    assert ("t", "", "a", 1) not in saver.blobs
+    # "a" keeps version 1 and is not in new_versions: its value must be stored again.
+    saver.put(cfg("t"), second, {}, {"b": 2})
+    loaded = saver.get_tuple(cfg("t", "", second["id"]))
+    assert loaded is not None and loaded.checkpoint["channel_values"] == {"a": "kept", "b": 2}
+
+
+def test_unchanged_values_with_other_versions_are_checked() -> None:
+    saver = InMemorySaver()
+    first = make_cp({"a": "one"}, str(uuid6(clock_seq=0)))
+    saver.put(cfg("t"), first, {}, {"a": 1})
+    # A fork whose "a" has a version this namespace never stored, left out of new_versions.
+    fork = make_cp({"a": "fork"}, str(uuid6(clock_seq=1)))
+    fork["channel_versions"] = {"a": 7}
+    saver.put(cfg("t"), fork, {}, {})
+    loaded = saver.get_tuple(cfg("t", "", fork["id"]))
+    assert loaded is not None and loaded.checkpoint["channel_values"] == {"a": "fork"}
+    assert saver.blobs[("t", "", "a", 1)] == saver.serde.dumps_typed("one")
+
+
+def test_dumps_typed_patched_on_the_instance_is_used() -> None:
+    saver = InMemorySaver()
+    serde = saver.serde = type(saver.serde)()  # not the shared default instance
+    seen: list[Any] = []
+    original = serde.dumps_typed
+
+    def spy(obj: Any) -> tuple[str, bytes]:
+        seen.append(obj)
+        return original(obj)
+
+    serde.dumps_typed = spy  # type: ignore[method-assign]
+    saved = saver.put(cfg("t"), make_cp({"a": [1]}), {}, {"a": 1})
+    saver.put_writes(saved, [("a", [2])], "task")
+    assert [1] in seen and [2] in seen
