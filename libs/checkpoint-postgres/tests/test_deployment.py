@@ -42,3 +42,21 @@ def test_pool_survives_terminated_backend(pg_uri: str, pg_schema: str) -> None:
         # the pooled connection is dead: the saver retries once on a fresh one
         assert saver.get_tuple({"configurable": {"thread_id": "x"}}) is None
         assert list(saver.list(None)) == []
+
+
+def test_own_connection_reconnects_after_termination(pg_uri: str, pg_schema: str) -> None:
+    """A ``from_conn_string`` saver whose connection the server dropped reports the loss
+    once (a write may not be retried blindly) and reconnects on its next call."""
+    cfg = {"configurable": {"thread_id": "x", "checkpoint_ns": ""}}
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        saver.setup()
+        assert saver.get_tuple(cfg) is None
+        assert saver.conn is not None
+        first = saver.conn
+        with psycopg.connect(pg_uri, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (first.info.backend_pid,))
+        with pytest.raises(psycopg.OperationalError):
+            saver.get_tuple(cfg)
+        assert saver.get_tuple(cfg) is None  # a new connection, a new cursor
+        assert saver.conn is not first and not saver.conn.closed
+        assert list(saver.list(None)) == []

@@ -96,6 +96,7 @@ class _AsyncCore(BasePostgresSaver):
         self._want_pipeline = False
         self._owns_conn = False
         self._pipe_cm: Any = None
+        self._cur: ACursor[Any] | None = None  # reused by _afetch on an autocommit connection
 
     # ------------------------------------------------------------------ connections
 
@@ -156,6 +157,21 @@ class _AsyncCore(BasePostgresSaver):
         With a pool, a connection the server dropped is replaced once: every statement
         run through here is a read or an idempotent write.
         """
+        if self.pool is None and not tx and self.pipe is None and self.statement_timeout is None:
+            # the common case (one autocommit connection): one statement on a cursor kept
+            # for this connection, without per-call cursor and context-manager set-up
+            async with self.lock:
+                conn = await self._aopen()
+                if conn.autocommit:
+                    cur = self._cur
+                    if cur is None or cur.connection is not conn or cur.closed:
+                        cur = self._cur = conn.cursor(row_factory=tuple_row, binary=True)
+                    try:
+                        await cur.execute(stmt, params, prepare=self.prepare)
+                        return await cur.fetchall() if rows else []
+                    except psycopg.OperationalError as exc:
+                        _explain(exc, self.statement_timeout)
+                        raise
         attempts = 2 if self.pool is not None else 1
         for attempt in range(attempts):
             try:
@@ -181,6 +197,7 @@ class _AsyncCore(BasePostgresSaver):
         if clone is not self and isinstance(clone, _AsyncCore):
             clone._owns_conn = False
             clone._pipe_cm = None
+            clone._cur = None
         return clone
 
     async def __aenter__(self) -> Any:
@@ -208,7 +225,7 @@ class _AsyncCore(BasePostgresSaver):
                     await cm.__aexit__(None, None, None)
                 except psycopg.Error:
                     pass
-            conn, self.conn = self.conn, None
+            conn, self.conn, self._cur = self.conn, None, None
             if conn is not None:
                 await conn.close()
 

@@ -98,6 +98,7 @@ class _SyncCore(BasePostgresSaver):
         self._want_pipeline = False
         self._owns_conn = False
         self._pipe_cm: Any = None
+        self._cur: Cursor[Any] | None = None  # reused by _fetch on an autocommit connection
 
     # ------------------------------------------------------------------ connections
 
@@ -158,6 +159,21 @@ class _SyncCore(BasePostgresSaver):
         With a pool, a connection the server dropped is replaced once: every statement
         run through here is a read or an idempotent write.
         """
+        if self.pool is None and not tx and self.pipe is None and self.statement_timeout is None:
+            # the common case (one autocommit connection): one statement on a cursor kept
+            # for this connection, without per-call cursor and context-manager set-up
+            with self.lock:
+                conn = self._open()
+                if conn.autocommit:
+                    cur = self._cur
+                    if cur is None or cur.connection is not conn or cur.closed:
+                        cur = self._cur = conn.cursor(row_factory=tuple_row, binary=True)
+                    try:
+                        cur.execute(stmt, params, prepare=self.prepare)
+                        return cur.fetchall() if rows else []
+                    except psycopg.OperationalError as exc:
+                        _explain(exc, self.statement_timeout)
+                        raise
         attempts = 2 if self.pool is not None else 1
         for attempt in range(attempts):
             try:
@@ -183,6 +199,7 @@ class _SyncCore(BasePostgresSaver):
         if clone is not self and isinstance(clone, _SyncCore):
             clone._owns_conn = False
             clone._pipe_cm = None
+            clone._cur = None
         return clone
 
     def __enter__(self) -> Any:
@@ -210,7 +227,7 @@ class _SyncCore(BasePostgresSaver):
                     cm.__exit__(None, None, None)
                 except psycopg.Error:
                     pass
-            conn, self.conn = self.conn, None
+            conn, self.conn, self._cur = self.conn, None, None
             if conn is not None:
                 conn.close()
 
