@@ -241,6 +241,50 @@ def test_delete_thread_racing_with_puts(pg_uri: str, pg_schema: str) -> None:
             assert len(item.checkpoint["channel_values"]["messages"]) == len(shared) + 1
 
 
+@pytest.mark.parametrize("collector", ["prune", "delete_thread"])
+def test_puts_omitting_parent_elements_race_with_gc(
+    pg_uri: str, pg_schema: str, collector: str
+) -> None:
+    """A chain of puts whose list grows (each put sends only the elements its parent
+    lacks) while another thread prunes or deletes the thread: every checkpoint that
+    exists reads back whole; a put whose parent vanished stores every element."""
+    done = threading.Event()
+    with ConnectionPool(pg_uri, min_size=3, max_size=3, open=True) as pool:
+        saver = PostgresSaver(pool, schema=pg_schema)
+        saver.setup()
+        # reads through a saver of its own: the writer's memory of the lists it sent would
+        # fill in elements missing on the server
+        checker = PostgresSaver(pool, schema=pg_schema)
+        history: list[dict[str, Any]] = [{"k": k, "pad": "r" * 40} for k in range(20)]
+
+        def putter() -> None:
+            try:
+                previous = None
+                for i in range(GC_PUTS):
+                    history.append({"unique": i})
+                    values = {"messages": list(history), "i": i}
+                    cp, new_versions = make_checkpoint(saver, values, previous)
+                    parent = previous["id"] if previous else None
+                    saver.put(config(GC_THREAD, parent), cp, {"step": i}, new_versions)  # type: ignore[arg-type]
+                    previous = cp
+                    got = checker.get_tuple(config(GC_THREAD, cp["id"]))
+                    assert got is None or got.checkpoint["channel_values"] == values, i
+            finally:
+                done.set()
+
+        def collect() -> None:
+            while not done.is_set():
+                if collector == "prune":
+                    saver.prune([GC_THREAD], keep=1)
+                else:
+                    saver.delete_thread(GC_THREAD)
+
+        run_in_threads(putter, collect)
+        for item in PostgresSaver(pool, schema=pg_schema).list(config(GC_THREAD)):
+            i = item.checkpoint["channel_values"]["i"]
+            assert len(item.checkpoint["channel_values"]["messages"]) == 21 + i
+
+
 def test_concurrent_put_writes_of_one_task_lose_nothing(pg_uri: str, pg_schema: str) -> None:
     """Calls for the same (checkpoint, task) from many connections merge into its one row:
     every special channel written survives, and regular writes keep the first stored

@@ -90,3 +90,46 @@ async def test_async_allowlist_copy_never_closes_the_connection(
         await copy.aclose()
         assert saver.conn is not None and not saver.conn.closed
         assert await saver.aget_tuple(cfg) is None
+
+
+def test_put_omits_what_the_parent_holds_and_recovers_when_it_is_gone(
+    pg_uri: str, pg_schema: str
+) -> None:
+    """A child checkpoint sends only the list elements its parent lacks; when the parent
+    was deleted by another saver meanwhile, the put is repeated with every element."""
+    history = [{"role": "user", "content": f"m{i}"} for i in range(5)]
+    statements: list[int] = []
+    with (
+        PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver,
+        PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as other,
+    ):
+        saver.setup()
+        fetch = saver._fetch
+
+        def counting(stmt: Any, params: Any, **kw: Any) -> Any:
+            if stmt is saver._stmts.put:
+                statements.append(len(params["e_hash"]))
+            return fetch(stmt, params, **kw)
+
+        saver._fetch = counting  # type: ignore[method-assign]
+        cfg: dict[str, Any] = {"configurable": {"thread_id": "omit", "checkpoint_ns": ""}}
+        previous: dict[str, Any] | None = None
+        for n in range(3):
+            history.append({"role": "ai", "content": f"reply {n}"})
+            cp = _cp(list(history))
+            cp["id"] = f"1ef00000-0000-6000-8000-00000000000{n}"
+            if previous is not None:
+                cfg = {"configurable": {**cfg["configurable"], "checkpoint_id": previous["id"]}}
+            saver.put(cfg, cp, {"step": n}, dict(cp["channel_versions"]))  # type: ignore[arg-type]
+            previous = cp
+        assert statements == [6, 1, 1]  # the whole list, then one new element per put
+
+        other.delete_thread("omit")  # the parent of the next put is gone
+        history.append({"role": "ai", "content": "after the deletion"})
+        cp = _cp(list(history))
+        cp["id"] = "1ef00000-0000-6000-8000-000000000009"
+        cfg = {"configurable": {**cfg["configurable"], "checkpoint_id": previous["id"]}}
+        saver.put(cfg, cp, {"step": 9}, dict(cp["channel_versions"]))  # type: ignore[arg-type]
+        assert statements[3:] == [1, 9]  # refused without the parent, then everything
+        got = other.get_tuple({"configurable": {"thread_id": "omit"}})
+        assert got is not None and got.checkpoint["channel_values"]["messages"] == history

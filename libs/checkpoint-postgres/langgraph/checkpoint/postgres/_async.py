@@ -345,9 +345,16 @@ class _AsyncCore(BasePostgresSaver):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        """Store a checkpoint with its new values in one statement."""
+        """Store a checkpoint with its new values in one statement.
+
+        List elements the parent checkpoint already holds are not sent; when the parent
+        turns out to be gone (pruned or deleted meanwhile), the statement stores nothing
+        and the put is repeated with every element.
+        """
         params, next_config = self._put_params(config, checkpoint, metadata, new_versions)
-        await self._afetch(self._stmts.put, params)
+        if not await self._afetch(self._stmts.put, params) and params["p_hashes"]:
+            params, _ = self._put_params(config, checkpoint, metadata, new_versions, skip=False)
+            await self._afetch(self._stmts.put, params)
         return next_config
 
     async def aput_writes(

@@ -282,6 +282,20 @@ class KnownLists:
             self._bytes = 0
 
 
+def common_positions(hashes: bytes, other: bytes) -> int:
+    """How many leading element hashes ``hashes`` and ``other`` have in common."""
+    if hashes.startswith(other):
+        return len(other) // HASH
+    if other.startswith(hashes):
+        return len(hashes) // HASH
+    n = min(len(hashes), len(other)) // HASH
+    for i in range(n):
+        lo = i * HASH
+        if hashes[lo : lo + HASH] != other[lo : lo + HASH]:
+            return i
+    return n
+
+
 def resolve(
     checkpoint_id: str, hashes: bytes, elems: list[Any] | None, known: Lists | None
 ) -> Lists:

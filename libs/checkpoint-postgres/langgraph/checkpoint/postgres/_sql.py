@@ -43,6 +43,14 @@ would otherwise render a composed statement again at every execution)."""
 
 ADVISORY_LOCK_KEY = 0x6C67_636B_7074  # "lgckpt": serializes migrations across processes
 
+# Elements not sent again: ``put`` omits the list elements its parent checkpoint holds at the
+# same leading positions (``p_hashes``: their hashes). The statement checks that the parent
+# row exists with those hashes and locks it (FOR KEY SHARE): a locking read sees the latest
+# committed state, so a parent removed after the statement's snapshot is noticed, and the
+# parent (hence its elements, which garbage collection keeps while it is referenced) cannot
+# go away before the new checkpoint commits. If the check fails nothing is stored and the
+# saver puts again with every element.
+
 # Thread locks (transaction-level advisory locks keyed by a hash of schema + thread id, see
 # ``BasePostgresSaver._lock_key``): ``put`` and ``copy_thread`` hold the thread's lock in
 # shared mode while they insert-if-absent the values a new checkpoint refers to; garbage
@@ -306,7 +314,13 @@ class Statements:
             put=q(
                 """
                 WITH lk AS (SELECT pg_advisory_xact_lock_shared(%(lock)s::int8)),
-                e AS (
+                p AS (
+                    SELECT 1 FROM {checkpoints} c, lk
+                    WHERE c.thread_id = %(thread_id)s AND c.checkpoint_ns = %(ns)s
+                      AND c.checkpoint_id = %(parent_id)s::text
+                      AND substr(c.hashes, 1, length(%(p_hashes)s::bytea)) = %(p_hashes)s::bytea
+                    FOR KEY SHARE OF c
+                ), e AS (
                     INSERT INTO {elements} (thread_id, hash, value)
                     SELECT %(thread_id)s, x.hash, x.value
                     FROM unnest(%(e_hash)b::bytea[], %(e_value)b::bytea[]) AS x(hash, value)
@@ -322,9 +336,10 @@ class Statements:
                 )
                 INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
                     body, blob_channels, blob_versions, hashes, metadata)
-                VALUES (%(thread_id)s, %(ns)s, %(checkpoint_id)s, %(parent_id)s, %(body)s,
+                SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(parent_id)s, %(body)s,
                     %(blob_channels)b::bytea[], %(blob_versions)b::bytea[], %(hashes)s,
-                    %(metadata)s::jsonb)
+                    %(metadata)s::jsonb
+                WHERE length(%(p_hashes)s::bytea) = 0 OR EXISTS (SELECT 1 FROM p)
                 """,
                 upsert_checkpoint,
             ).as_bytes(None),

@@ -347,9 +347,16 @@ class _SyncCore(BasePostgresSaver):
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
-        """Store a checkpoint with its new values in one statement."""
+        """Store a checkpoint with its new values in one statement.
+
+        List elements the parent checkpoint already holds are not sent; when the parent
+        turns out to be gone (pruned or deleted meanwhile), the statement stores nothing
+        and the put is repeated with every element.
+        """
         params, next_config = self._put_params(config, checkpoint, metadata, new_versions)
-        self._fetch(self._stmts.put, params)
+        if not self._fetch(self._stmts.put, params) and params["p_hashes"]:
+            params, _ = self._put_params(config, checkpoint, metadata, new_versions, skip=False)
+            self._fetch(self._stmts.put, params)
         return next_config
 
     def put_writes(

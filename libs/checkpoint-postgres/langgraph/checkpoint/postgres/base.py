@@ -152,7 +152,15 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         checkpoint: Checkpoint,
         metadata: CheckpointMetadata,
         new_versions: ChannelVersions,
+        skip: bool = True,
     ) -> tuple[dict[str, Any], RunnableConfig]:
+        """Parameters of ``put`` and the config it returns.
+
+        With ``skip``, list elements the parent checkpoint holds at the same leading
+        positions (as last seen by this saver) are not sent; ``p_hashes`` is then the
+        prefix of hashes the statement must find in the parent, else it stores nothing
+        and the caller puts again with ``skip=False``.
+        """
         thread_id = require_thread_id(config, "put")
         ns = require_checkpoint_ns(config, "put")
         checkpoint_id = checkpoint.get("id") if isinstance(checkpoint, Mapping) else None
@@ -184,18 +192,28 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             b_channel.append(_k(channel))
             b_version.append(_pg_version_key(key))
             b_value.append(codec.encode_value(value, dumps))
-        by_hash: dict[bytes, bytes] = {}
-        for elem in enc.elements:
-            if elem.hash not in by_hash:
-                data = elem.data
-                by_hash[elem.hash] = (
-                    data if data is not None else codec.encode_value(elem.value, dumps)
-                )
-        e_hash, e_value = arr(by_hash), arr(by_hash.values())
         parts = codec.parse_body(enc.body)
         keys = codec.blob_keys(parts)
         body, hashes = _rows.strip_lists(enc.body, parts) if enc.elements else (enc.body, b"")
+        parent_id = config["configurable"].get("checkpoint_id") or None
+        # Elements the parent checkpoint holds in the same leading positions are not sent
+        # again: the statement checks the parent's hashes and locks its row (see _sql.py)
+        known = self._known.get(thread_key, ns_key) if skip and parent_id and hashes else None
+        shared = _rows.common_positions(hashes, known.hashes) if known is not None else 0
+        held: dict[bytes, bytes] = {}  # elements the parent holds: packed bytes known here
+        if known is not None:
+            for i in range(shared):
+                held.setdefault(hashes[i * _rows.HASH : (i + 1) * _rows.HASH], known.packed[i])
+        send: dict[bytes, bytes] = {}
+        for elem in enc.elements[shared:]:
+            if elem.hash not in held and elem.hash not in send:
+                data = elem.data
+                send[elem.hash] = (
+                    data if data is not None else codec.encode_value(elem.value, dumps)
+                )
+        e_hash, e_value = arr(send), arr(send.values())
         if hashes:
+            by_hash = {**held, **send}
             positions = [by_hash[e.hash] for e in enc.elements]
             self._known.remember(thread_key, ns_key, _rows.Lists(hashes, positions))
         params = {
@@ -203,7 +221,8 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             "thread_id": thread_key,
             "ns": ns_key,
             "checkpoint_id": checkpoint_id,
-            "parent_id": config["configurable"].get("checkpoint_id") or None,
+            "parent_id": parent_id,
+            "p_hashes": hashes[: shared * _rows.HASH],
             "body": body,
             "blob_channels": arr([_k(k[0]) for k in keys]),
             "blob_versions": arr([_pg_version_key(k[1]) for k in keys]),
