@@ -21,7 +21,9 @@ Schema (our own design; see the package README):
 * ``lg_writes``: pending writes, one row per (checkpoint, task) holding all the task's
   writes (``data``, framed by ``_rows.pack_writes``); task ids stored by ``_rows.task_key``
   (16 bytes for a UUID). ``put_writes`` inserts the row if absent; a later call for the
-  same task merges into it (``_rows.merge_writes``) under a row lock.
+  same task merges into it (``_rows.merge_writes``) under a row lock. A write whose value
+  is a list of non-scalars keeps its elements in ``lg_elements`` (``refs``: their full
+  hashes; ``put_writes_lists`` adds them under the thread lock, with the ``clash`` check).
 * ``lg_migrations``: applied migration versions.
 
 Array parameters use binary placeholders (``%(name)b``): psycopg's text format escapes every
@@ -196,6 +198,9 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
         WHERE length(hashes) > 0
         """,
     ),
+    # v12: a write whose value is a list of non-scalars keeps its elements in lg_elements
+    # (``refs``: their full hashes, in the order of the row's list writes; see ``_rows``)
+    "ALTER TABLE {writes} ADD COLUMN refs bytea NOT NULL DEFAULT ''",
 ]
 
 # Every read (get_tuple, a page of list) returns one row per checkpoint:
@@ -205,7 +210,10 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
 #          error, never a guess); NULL as a whole when ``hashes`` is a
 #          prefix of ``%(known)b`` (the client holds them), NULL at a position whose hash
 #          equals the same position of ``%(known)b``, or whose element is missing,
-#   w_task, w_data: task ids and ``data`` of the pending-writes rows (NULL when none).
+#   w_task, w_data: task ids and ``data`` of the pending-writes rows (NULL when none),
+#   w_elems: per writes row, the elements its ``refs`` name, each framed by its int4
+#          length (NULL: the row has none; a missing element leaves the frame out),
+#   all three in task id order.
 _READ = """
 SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, c.hashes,
     c.metadata::text,
@@ -227,10 +235,17 @@ SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, c.has
         FROM generate_series(0, length(c.hashes) / 8 - 1) AS i
         ORDER BY i
     ) END AS elems,
-    w.w_task, w.w_data
+    w.w_task, w.w_data, w.w_elems
 FROM ({page}) c
 LEFT JOIN LATERAL (
-    SELECT array_agg(x.task_id) AS w_task, array_agg(x.data) AS w_data
+    SELECT array_agg(x.task_id ORDER BY x.task_id) AS w_task,
+        array_agg(x.data ORDER BY x.task_id) AS w_data,
+        array_agg(CASE WHEN length(x.refs) = 0 THEN NULL ELSE (
+            SELECT string_agg(int4send(length(e.value)) || e.value, ''::bytea ORDER BY i)
+            FROM generate_series(0, length(x.refs) / 16 - 1) AS i
+            JOIN {elements} e ON e.thread_id = x.thread_id
+                AND e.hash = substr(x.refs, 16 * i + 1, 16)
+        ) END ORDER BY x.task_id) AS w_elems
     FROM {writes} x
     WHERE x.checkpoint_id = c.checkpoint_id AND x.thread_id = c.thread_id
       AND x.checkpoint_ns = c.checkpoint_ns
@@ -238,6 +253,25 @@ LEFT JOIN LATERAL (
 """
 _READ_ORDER = "\nORDER BY c.checkpoint_id DESC, c.thread_id DESC, c.checkpoint_ns DESC"
 """How a page of ``list`` is ordered (a single-row read needs no sort)."""
+
+# The elements a statement adds (``%(e_hash)b`` full hashes, ``%(e_value)b`` values), as
+# two CTEs after ``lk`` (the thread lock): ``clash`` finds an element of the thread whose
+# hash prefix (``_rows.HASH``) one of them would share without being equal, in which case
+# ``e`` inserts nothing and the statement must store nothing else either.
+_CLASH_ELEMENTS = """clash AS (
+                    SELECT 1 FROM unnest(%(e_hash)b::bytea[]) AS n(hash)
+                    JOIN {elements} o ON o.thread_id = %(thread_id)s
+                        AND o.hash BETWEEN substr(n.hash, 1, 8)
+                            AND substr(n.hash, 1, 8) || '\\xffffffffffffffff'::bytea
+                        AND o.hash <> n.hash
+                    LIMIT 1
+                ), e AS (
+                    INSERT INTO {elements} (thread_id, hash, value)
+                    SELECT %(thread_id)s, x.hash, x.value
+                    FROM unnest(%(e_hash)b::bytea[], %(e_value)b::bytea[]) AS x(hash, value)
+                    WHERE EXISTS (SELECT 1 FROM lk) AND NOT EXISTS (SELECT 1 FROM clash)
+                    ON CONFLICT DO NOTHING
+                )"""
 
 _PAGE_COLUMNS = (
     "thread_id, checkpoint_ns, checkpoint_id, parent_id, body, blob_channels, blob_versions,"
@@ -260,6 +294,7 @@ class Statements:
     get_by_id: Query
     put: Query
     put_writes: Query
+    put_writes_lists: Query
     writes_for_update: Query
     writes_update: Query
     delete_thread: Query
@@ -297,6 +332,7 @@ class Statements:
             writes_name=sql.Identifier("lg_writes"),
             cols=sql.SQL(_PAGE_COLUMNS),
         )
+        fmt["clash_elements"] = sql.SQL(_CLASH_ELEMENTS).format(**names)
 
         def q(*parts: str) -> sql.Composed:
             return sql.Composed([sql.SQL(p).format(**fmt) for p in parts])
@@ -349,20 +385,7 @@ class Statements:
                       AND c.checkpoint_id = %(parent_id)s::text
                       AND substr(c.hashes, 1, length(%(p_hashes)s::bytea)) = %(p_hashes)s::bytea
                     FOR KEY SHARE OF c
-                ), clash AS (
-                    SELECT 1 FROM unnest(%(e_hash)b::bytea[]) AS n(hash)
-                    JOIN {elements} o ON o.thread_id = %(thread_id)s
-                        AND o.hash BETWEEN substr(n.hash, 1, 8)
-                            AND substr(n.hash, 1, 8) || '\\xffffffffffffffff'::bytea
-                        AND o.hash <> n.hash
-                    LIMIT 1
-                ), e AS (
-                    INSERT INTO {elements} (thread_id, hash, value)
-                    SELECT %(thread_id)s, x.hash, x.value
-                    FROM unnest(%(e_hash)b::bytea[], %(e_value)b::bytea[]) AS x(hash, value)
-                    WHERE EXISTS (SELECT 1 FROM lk) AND NOT EXISTS (SELECT 1 FROM clash)
-                    ON CONFLICT DO NOTHING
-                ), b AS (
+                ), {clash_elements}, b AS (
                     INSERT INTO {blobs} (thread_id, checkpoint_ns, channel, version, value)
                     SELECT %(thread_id)s, %(ns)s, x.channel, x.version, x.value
                     FROM unnest(%(b_channel)b::bytea[], %(b_version)b::bytea[],
@@ -389,11 +412,26 @@ class Statements:
                 ON CONFLICT DO NOTHING RETURNING 1
                 """
             ).as_bytes(None),
+            put_writes_lists=q(
+                """
+                WITH lk AS (SELECT pg_advisory_xact_lock_shared(%(lock)s::int8)),
+                {clash_elements}, w AS (
+                    INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id,
+                        task_path, data, refs)
+                    SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(task_id)s,
+                        %(task_path)s, %(data)s, %(refs)s
+                    WHERE EXISTS (SELECT 1 FROM lk) AND NOT EXISTS (SELECT 1 FROM clash)
+                    ON CONFLICT DO NOTHING RETURNING 1
+                )
+                SELECT EXISTS (SELECT 1 FROM w), EXISTS (SELECT 1 FROM clash)
+                """
+            ).as_bytes(None),
             writes_for_update=q(
-                "SELECT data, task_path FROM {writes}", writes_key, " FOR UPDATE"
+                "SELECT data, task_path, refs FROM {writes}", writes_key, " FOR UPDATE"
             ).as_bytes(None),
             writes_update=q(
-                "UPDATE {writes} SET data = %(data)s, task_path = %(task_path)s", writes_key
+                "UPDATE {writes} SET data = %(data)s, task_path = %(task_path)s, refs = %(refs)s",
+                writes_key,
             ).as_bytes(None),
             delete_thread=q(
                 """
@@ -430,11 +468,12 @@ class Statements:
                     ON CONFLICT DO NOTHING
                 ), w AS (
                     INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id,
-                        task_path, data)
-                    SELECT %(dst)s, checkpoint_ns, checkpoint_id, task_id, task_path, data
+                        task_path, data, refs)
+                    SELECT %(dst)s, checkpoint_ns, checkpoint_id, task_id, task_path, data, refs
                     FROM {writes} WHERE thread_id = %(src)s
                     ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id)
-                    DO UPDATE SET data = EXCLUDED.data, task_path = EXCLUDED.task_path
+                    DO UPDATE SET data = EXCLUDED.data, task_path = EXCLUDED.task_path,
+                        refs = EXCLUDED.refs
                 )
                 INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
                     body, blob_channels, blob_versions, hashes, metadata)
@@ -481,6 +520,10 @@ class Statements:
                     SELECT 1 FROM {checkpoints} c
                     WHERE c.thread_id = e.thread_id
                       AND position(substr(e.hash, 1, 8) IN c.hashes) > 0)
+                  AND NOT EXISTS (
+                    SELECT 1 FROM {writes} w
+                    WHERE w.thread_id = e.thread_id AND length(w.refs) > 0
+                      AND position(e.hash IN w.refs) > 0)
                 """
             ),
             lock_threads=sql.SQL(
