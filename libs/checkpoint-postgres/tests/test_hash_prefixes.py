@@ -77,7 +77,7 @@ def test_rows_store_8_byte_prefixes_and_cold_reads_find_every_element(
                 sql.SQL("SELECT length(hashes) FROM {} WHERE checkpoint_id = %s").format(
                     sql.Identifier(pg_schema, "lg_checkpoints")
                 ),
-                (_checkpoint(5, [])["id"],),
+                (_rows.id_key(_checkpoint(5, [])["id"]),),
             ).fetchone()
         assert row == ((len(messages) + 2) * _rows.HASH,)
     # a saver that knows nothing looks every element up by its prefix (360 of them: many

@@ -3,7 +3,7 @@
 The tables are created with the migrations as they were at an older version and filled
 the way the saver of that version wrote them (version 7: full list hashes inside the
 body, task ids as UTF-8 text; version 8: one pending-writes row per write, compact task
-ids); ``setup()`` then applies the later migrations and every value, write and task id
+ids; the version before ``IDS_VERSION``: checkpoint ids as text); ``setup()`` then applies the later migrations and every value, write and task id
 must read back unchanged, with later writes merged by the ``put_writes`` conflict rule.
 """
 
@@ -14,6 +14,7 @@ import logging
 import uuid
 from typing import Any
 
+import lgpg_ids
 import ormsgpack
 import psycopg
 from lgpg_workers import config, make_checkpoint
@@ -24,6 +25,8 @@ from langgraph.checkpoint.postgres import AsyncPostgresSaver, PostgresSaver, _ro
 from langgraph.checkpoint.postgres._sql import MIGRATIONS, Statements
 
 OLD_VERSION = 7
+IDS_VERSION = next(v for v, m in enumerate(MIGRATIONS) if "{id_key_fn}" in "".join(m))
+"""The migration that stores checkpoint ids as ``_rows.id_key`` (found, not numbered)."""
 UUID_TASK = str(uuid.UUID(int=0x1234_5678_9ABC_DEF0_1234_5678_9ABC_DEF0))
 TASK_16 = "sixteen-chars-id"  # exactly 16 bytes of UTF-8
 TASKS = [UUID_TASK, TASK_16, "t1", "tâche-ünïcode"]
@@ -274,3 +277,194 @@ def test_setup_logs_its_progress(pg_uri: str, pg_schema: str, caplog: Any) -> No
         messages[0] == f"setup: schema {old_schema} at version {OLD_VERSION}, migrating to {last}"
     )
     assert [int(m.split()[3]) for m in messages[1:]] == list(range(OLD_VERSION + 1, last + 1))
+
+
+def _ids_table_rows(
+    conn: psycopg.Connection[Any], schema: str, table: str, columns: str
+) -> list[tuple[Any, ...]]:
+    query = psycopg.sql.SQL("SELECT " + columns + " FROM {}").format(  # noqa: S608
+        psycopg.sql.Identifier(schema, table)
+    )
+    return conn.execute(query).fetchall()
+
+
+def test_checkpoint_ids_convert_like_id_key(pg_uri: str, pg_schema: str) -> None:
+    """The migration's SQL gives every id exactly the bytes of ``_rows.id_key``."""
+    ids = sorted(set(lgpg_ids.random_ids(7, 3000, text_only=True)))
+    assert sum(map(lgpg_ids.canonical, ids)) > 100
+    parents = [None, *ids[:-1]]
+    threads = [f"t{i}".encode() for i in range(len(ids))]
+    with psycopg.connect(pg_uri) as conn:
+        _create_old_schema(conn, pg_schema, old_version=IDS_VERSION - 1)
+        with conn.transaction():
+            conn.execute(
+                psycopg.sql.SQL(
+                    "INSERT INTO {} (thread_id, checkpoint_ns, checkpoint_id, parent_id, body,"
+                    " blob_channels, blob_versions, hashes, metadata)"
+                    " SELECT t, '', i, p, '', '{{}}', '{{}}', '', '{{}}'"
+                    " FROM unnest(%s::bytea[], %s::text[], %s::text[]) AS x(t, i, p)"
+                ).format(psycopg.sql.Identifier(pg_schema, "lg_checkpoints")),
+                (threads, ids, parents),
+            )
+            conn.execute(
+                psycopg.sql.SQL(
+                    "INSERT INTO {} (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path,"
+                    " data) SELECT t, '', i, 'task', '', '' FROM unnest(%s::bytea[], %s::text[])"
+                    " AS x(t, i)"
+                ).format(psycopg.sql.Identifier(pg_schema, "lg_writes")),
+                (threads, ids),
+            )
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        saver.setup()
+    with psycopg.connect(pg_uri) as conn:
+        got = _ids_table_rows(
+            conn, pg_schema, "lg_checkpoints", "thread_id, checkpoint_id, parent_id"
+        )
+        writes = _ids_table_rows(conn, pg_schema, "lg_writes", "thread_id, checkpoint_id")
+        functions = conn.execute(
+            "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = %s",
+            (pg_schema,),
+        ).fetchone()
+    assert functions == (0,)  # the helper function is gone
+    by_thread = {bytes(t): i for t, i in zip(threads, range(len(ids)), strict=True)}
+    assert len(got) == len(writes) == len(ids)
+    for thread, cid, parent in got:
+        i = by_thread[bytes(thread)]
+        assert bytes(cid) == _rows.id_key(ids[i]), ids[i]
+        want = _rows.id_key(parents[i]) if parents[i] is not None else None
+        assert (bytes(parent) if parent is not None else None) == want, parents[i]
+    for thread, cid in writes:
+        assert bytes(cid) == _rows.id_key(ids[by_thread[bytes(thread)]])
+
+
+MIXED_IDS = [
+    "1",
+    "2",
+    "abc",
+    "00000000-0000-0000-0000-00000000000g",
+    "zzz",
+    "00000000-0000-0000-0000-000000000000",
+    str(uuid.UUID(int=0xFEDC_BA98_7654_3210_FEDC_BA98_7654_3210)),
+    str(uuid.UUID(int=0x0123_4567_89AB_CDEF_0123_4567_89AB_CDEF)),
+    str(uuid.UUID(int=0x0123_4567_89AB_CDEF_0123_4567_89AB_CDEF)).upper(),
+    str(uuid.UUID(int=0x0123_4567_89AB_CDEF_0123_4567_89AB_CDEF)) + "-x",
+    "\u00e9t\u00e9",
+]
+
+
+def test_checkpoint_ids_of_every_form_read_back_after_the_upgrade(
+    pg_uri: str, pg_schema: str
+) -> None:
+    """Checkpoints with canonical and other ids, written as the saver before
+    ``IDS_VERSION`` stored them (ids as text), read back, list and page in string order."""
+    thread, ns = "old-ids", ""
+    values = {"messages": ["a", "b"], "doc": {"body": "x" * 300}}
+    stored: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    with psycopg.connect(pg_uri) as conn:
+        _create_old_schema(conn, pg_schema, old_version=IDS_VERSION - 1)
+        t = {
+            name: psycopg.sql.Identifier(pg_schema, name)
+            for name in ("lg_checkpoints", "lg_blobs", "lg_elements", "lg_writes")
+        }
+        with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as old_saver:
+            dumps = old_saver.serde.dumps_typed
+            previous = None
+            for n, cid in enumerate(MIXED_IDS):
+                cp, versions = make_checkpoint(old_saver, dict(values, n=n), previous)
+                cp["id"] = cid
+                stored.append((cp, versions))
+                previous = cp
+        with conn.transaction():
+            for n, (cp, versions) in enumerate(stored):
+                enc = codec.encode_checkpoint(cp, versions, dumps)
+                body, hashes = _rows.strip_lists(enc.body)
+                keys = codec.blob_keys(codec.parse_body(enc.body))
+                for elem in enc.elements:
+                    conn.execute(
+                        psycopg.sql.SQL(
+                            "INSERT INTO {} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
+                        ).format(t["lg_elements"]),
+                        (thread.encode(), elem.hash, elem.data),
+                    )
+                for channel, key, packed in enc.blobs:
+                    conn.execute(
+                        psycopg.sql.SQL(
+                            "INSERT INTO {} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+                        ).format(t["lg_blobs"]),
+                        (thread.encode(), ns.encode(), channel.encode(), key, packed),
+                    )
+                conn.execute(
+                    psycopg.sql.SQL(
+                        "INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s::bytea[], %s::bytea[],"
+                        " %s, %s::jsonb)"
+                    ).format(t["lg_checkpoints"]),
+                    (
+                        thread.encode(),
+                        ns.encode(),
+                        cp["id"],  # text, as before IDS_VERSION
+                        MIXED_IDS[n - 1] if n else None,
+                        body,
+                        [k[0].encode() for k in keys],
+                        [k[1] for k in keys],
+                        hashes,
+                        f'{{"step": {n}}}',
+                    ),
+                )
+                for task in (UUID_TASK, "t1"):
+                    conn.execute(
+                        psycopg.sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s)").format(
+                            t["lg_writes"]
+                        ),
+                        (
+                            thread.encode(),
+                            ns.encode(),
+                            cp["id"],
+                            _rows.task_key(task),
+                            "",
+                            _rows.pack_writes(
+                                [(0, b"out", codec.encode_value(f"{task} {n}", dumps))]
+                            ),
+                        ),
+                    )
+
+    newest_first = sorted(MIXED_IDS, reverse=True)
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        saver.setup()
+        for n, cid in enumerate(MIXED_IDS):
+            got = saver.get_tuple(config(thread, cid))
+            assert got is not None and got.checkpoint["id"] == cid
+            assert got.config["configurable"]["checkpoint_id"] == cid
+            assert got.checkpoint["channel_values"] == dict(values, n=n)
+            assert got.metadata == {"step": n}
+            parent = (
+                got.parent_config["configurable"]["checkpoint_id"] if got.parent_config else None
+            )
+            assert parent == (MIXED_IDS[n - 1] if n else None)
+            assert got.pending_writes == [
+                (UUID_TASK, "out", f"{UUID_TASK} {n}"),
+                ("t1", "out", f"t1 {n}"),
+            ]
+        latest = saver.get_tuple(config(thread))
+        assert latest is not None and latest.checkpoint["id"] == max(MIXED_IDS)
+        assert [c.checkpoint["id"] for c in saver.list(config(thread))] == newest_first
+        for bound in [*MIXED_IDS, "0", "3", "zz"]:
+            listed = saver.list(config(thread), before=config(thread, bound))
+            assert [c.checkpoint["id"] for c in listed] == [i for i in newest_first if i < bound]
+        # pending writes re-sent to a converted row merge (no duplicate row)
+        saver.put_writes(config(thread, "abc"), [("out", "again")], "t1")
+        got = saver.get_tuple(config(thread, "abc"))
+        assert (
+            got is not None and ("t1", "out", f"t1 {MIXED_IDS.index('abc')}") in got.pending_writes
+        )
+        assert len(got.pending_writes or []) == 2
+        # a new checkpoint after the upgrade, child of a non-canonical one, sharing elements
+        cp, versions = make_checkpoint(saver, dict(values, n=99), stored[-1][0])
+        saver.put(config(thread, "abc"), cp, {"step": 99}, versions)  # type: ignore[arg-type]
+        got = saver.get_tuple(config(thread, cp["id"]))
+        assert got is not None and got.checkpoint["channel_values"] == dict(values, n=99)
+        assert got.parent_config is not None
+        assert got.parent_config["configurable"]["checkpoint_id"] == "abc"
+        assert [c.checkpoint["id"] for c in saver.list(config(thread))] == sorted(
+            [*MIXED_IDS, cp["id"]], reverse=True
+        )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 import uuid
 
+import lgpg_ids
 import ormsgpack
 import pytest
 
@@ -236,3 +239,52 @@ def test_bytea_array_dumper_matches_psycopg(values: list[bytes]) -> None:
         assert ours.dump(_rows.ByteaArray(values)) == generic.dump(list(values))
     else:  # psycopg sends an untyped '{}' for an empty list; this is the binary empty bytea[]
         assert ours.dump(_rows.ByteaArray()) == b"\x00" * 11 + b"\x11"
+
+
+def test_id_key_of_a_uuid_is_its_16_bytes_after_a_tag() -> None:
+    u = uuid.uuid4()
+    assert _rows.id_key(str(u)) == b"\x01" + u.bytes
+    assert _rows.id_key(lgpg_ids.MIN_ID) == b"\x01" + bytes(16)
+    assert _rows.id_from_key(b"\x01" + u.bytes) == str(u)
+
+
+def test_id_key_below_and_above_the_smallest_uuid() -> None:
+    assert _rows.id_key("") == b"\x00"
+    assert _rows.id_key("/x") == b"\x00/x"
+    assert _rows.id_key(lgpg_ids.MIN_ID[:-1]) == b"\x00" + lgpg_ids.MIN_ID[:-1].encode()
+    # an uppercase UUID: "A" lies between "9" and "a", so the floor ends with "9ff"
+    upper = "12345678-1234-1234-1234-123456789ABC"
+    floor = "12345678-1234-1234-1234-1234567899ff"
+    assert _rows.id_key(upper) == b"\x01" + uuid.UUID(floor).bytes + upper.encode()
+    # a UUID with a suffix sorts right after the UUID: its key extends the UUID's key
+    u = "12345678-1234-1234-1234-123456789abc"
+    assert _rows.id_key(u + "-x") == _rows.id_key(u) + (u + "-x").encode()
+    # "abc" > MIN_ID: floor "abbfffff-ffff-ffff-ffff-ffffffffffff"
+    assert _rows.id_key("abc") == b"\x01" + bytes.fromhex("abbfffff" + "f" * 24) + b"abc"
+
+
+@pytest.mark.parametrize("value", lgpg_ids.EDGE_IDS)
+def test_id_floor_of_edge_cases(value: str) -> None:
+    if value >= lgpg_ids.MIN_ID:
+        assert _rows.id_floor(value) == lgpg_ids.floor_by_search(value)
+    assert _rows.id_from_key(_rows.id_key(value)) == value
+
+
+def test_id_floor_equals_the_search_definition() -> None:
+    for value in lgpg_ids.random_ids(1, 20000):
+        if value >= lgpg_ids.MIN_ID:
+            assert _rows.id_floor(value) == lgpg_ids.floor_by_search(value), value
+
+
+def test_id_key_round_trips_and_preserves_order() -> None:
+    ids = sorted(set(lgpg_ids.random_ids(2, 20000)))
+    keys = [_rows.id_key(i) for i in ids]
+    assert [_rows.id_from_key(k) for k in keys] == ids
+    # code point order of the ids == byte order of the keys (strictly: keys are distinct)
+    assert all(a < b for a, b in itertools.pairwise(keys))
+    rng = random.Random(3)
+    for _ in range(20000):
+        a, b = rng.choice(ids), rng.choice(ids)
+        assert (a < b) == (_rows.id_key(a) < _rows.id_key(b)), (a, b)
+    canonical = [k for i, k in zip(ids, keys, strict=True) if lgpg_ids.canonical(i)]
+    assert canonical and all(len(k) == 17 for k in canonical)

@@ -25,6 +25,16 @@ Task ids
     id) decode the same way unless the id is a 16-byte string ending in ``0xFF``, which
     is not valid UTF-8.
 
+Checkpoint ids
+    :func:`id_key` stores a checkpoint id as ``bytea`` whose byte order is the code point
+    order of the ids (how Postgres compares ``bytea`` and how the savers order ids): a
+    canonical (lowercase) UUID as ``0x01`` and its 16 bytes; an id smaller than the
+    smallest UUID text ``MIN_ID`` as ``0x00`` and its UTF-8; any other id as ``0x01``, the
+    16 bytes of the greatest canonical UUID text not above it (its *floor*), then its
+    UTF-8. A UUID's key is then a proper prefix of the keys of the ids it is the floor
+    of, which sort among themselves by their UTF-8, and ids with different floors sort by
+    their floors. :func:`id_from_key` is the inverse.
+
 Pending writes
     One row per (checkpoint, task) holds every write of the task: :func:`pack_writes`
     frames each ``(idx, channel, value)`` as a big-endian ``int4`` idx, the ``int4``
@@ -88,6 +98,9 @@ __all__ = [
     "merge_writes",
     "pack_writes",
     "page_lists",
+    "id_floor",
+    "id_from_key",
+    "id_key",
     "ready_lists",
     "resolve",
     "row_writes",
@@ -359,6 +372,64 @@ def task_from_key(raw: bytes) -> str:
     if len(raw) == _UUID + 1 and raw[_UUID] == 0xFF:
         raw = raw[:_UUID]
     return raw.decode("utf-8", "surrogatepass")
+
+
+MIN_ID = "00000000-0000-0000-0000-000000000000"
+_MAX_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+_HYPHENS = frozenset((8, 13, 18, 23))
+_HEX_DIGITS = "0123456789abcdef"
+_HEX_SET = frozenset(_HEX_DIGITS)
+
+
+def _fits(position: int, char: str) -> bool:
+    """Whether ``char`` may stand at ``position`` of a canonical UUID text."""
+    return char == "-" if position in _HYPHENS else char in _HEX_SET
+
+
+def id_floor(value: str) -> str:
+    """The greatest canonical UUID text not above ``value`` (which is ``>= MIN_ID``)."""
+    k = 0
+    limit = min(len(value), 36)
+    while k < limit and _fits(k, value[k]):
+        k += 1
+    if k == 36:
+        return value[:36]
+    if k < len(value):  # value[k] does not fit at position k
+        char = value[k]
+        if k in _HYPHENS:
+            if char > "-":
+                return value[:k] + _MAX_ID[k:]
+        elif char > "f":
+            return value[:k] + _MAX_ID[k:]
+        elif "9" < char < "a":
+            return value[:k] + "9" + _MAX_ID[k + 1 :]
+    # value[:k] is followed by nothing or by a character below every one allowed there:
+    # the floor is below the prefix, so decrement its last non-zero hex digit
+    j = k - 1
+    while j in _HYPHENS or value[j] == "0":
+        j -= 1  # j >= 0: value >= MIN_ID
+    digit = _HEX_DIGITS[_HEX_DIGITS.index(value[j]) - 1]
+    return value[:j] + digit + _MAX_ID[j + 1 :]
+
+
+def id_key(checkpoint_id: str) -> bytes:
+    """Stored form of a checkpoint id (see the module docstring)."""
+    key = codec.id_key(checkpoint_id)
+    if type(key) is bytes:
+        return b"\x01" + key
+    raw = checkpoint_id.encode("utf-8", "surrogatepass")
+    if checkpoint_id < MIN_ID:
+        return b"\x00" + raw
+    floor = id_floor(checkpoint_id)
+    return b"\x01" + bytes.fromhex(floor.replace("-", "")) + raw
+
+
+def id_from_key(raw: bytes) -> str:
+    """Inverse of :func:`id_key`."""
+    if len(raw) == 17 and raw[0] == 1:
+        h = raw.hex()
+        return f"{h[2:10]}-{h[10:14]}-{h[14:18]}-{h[18:22]}-{h[22:]}"
+    return raw[1 if raw[0] == 0 else 17 :].decode("utf-8", "surrogatepass")
 
 
 @dataclass(slots=True)

@@ -30,8 +30,12 @@ Array parameters use binary placeholders (``%(name)b``): psycopg's text format e
 array element with a regular expression, which cost more than the rest of a ``put``.
 
 Thread ids, namespaces, task ids and channel names are stored as UTF-8 ``bytea`` (they may contain NUL, which
-``text`` refuses); other text keys use the "C" collation. Both orders equal the code point
-order that Python uses to compare ids.
+``text`` refuses). Checkpoint ids (``checkpoint_id``, ``parent_id``) are ``bytea`` too, in
+the order-preserving form of ``_rows.id_key``: a canonical UUID takes 17 bytes (a tag and
+its 16 bytes) instead of 37 as text, and any other id keeps its UTF-8 after a prefix that
+puts it among the UUIDs where its text belongs. Byte order (how Postgres compares
+``bytea``) equals the code point order that Python uses to compare ids, so ``ORDER BY
+checkpoint_id`` and ``checkpoint_id < before`` compare ids exactly as strings.
 """
 
 from __future__ import annotations
@@ -201,6 +205,78 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
     # v12: a write whose value is a list of non-scalars keeps its elements in lg_elements
     # (``refs``: their full hashes, in the order of the row's list writes; see ``_rows``)
     "ALTER TABLE {writes} ADD COLUMN refs bytea NOT NULL DEFAULT ''",
+    # v13: checkpoint ids as order-preserving bytea (``_rows.id_key``): 17 bytes for a
+    # UUID instead of 37. The temporary function is ``_rows.id_key`` on the UTF-8 bytes of
+    # an id (the canonical pattern is ASCII and a non-ASCII character's first byte is above
+    # every ASCII byte, so comparing bytes at the first misfit equals comparing characters)
+    (
+        r"""
+        CREATE FUNCTION {id_key_fn}(s text) RETURNS bytea
+        LANGUAGE plpgsql IMMUTABLE STRICT AS $fn$
+        DECLARE
+            b bytea := convert_to(s, 'UTF8');
+            n integer := length(b);
+            top bytea := convert_to('ffffffff-ffff-ffff-ffff-ffffffffffff', 'UTF8');
+            k integer := 0;
+            j integer;
+            c integer;
+            fl bytea;
+        BEGIN
+            IF s ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$' THEN
+                RETURN '\x01'::bytea || decode(replace(s, '-', ''), 'hex');  -- canonical
+            END IF;
+            IF b < convert_to('00000000-0000-0000-0000-000000000000', 'UTF8') THEN
+                RETURN '\x00'::bytea || b;
+            END IF;
+            -- k: length of the longest prefix fitting the canonical pattern
+            WHILE k < 36 AND k < n LOOP
+                c := get_byte(b, k);
+                IF k IN (8, 13, 18, 23) THEN
+                    EXIT WHEN c <> 45;
+                ELSE
+                    EXIT WHEN NOT (c BETWEEN 48 AND 57 OR c BETWEEN 97 AND 102);
+                END IF;
+                k := k + 1;
+            END LOOP;
+            IF k = 36 THEN
+                fl := substr(b, 1, 36);  -- a UUID followed by more
+            ELSIF k < n THEN
+                c := get_byte(b, k);
+                IF k IN (8, 13, 18, 23) THEN
+                    IF c > 45 THEN
+                        fl := substr(b, 1, k) || substr(top, k + 1);
+                    END IF;
+                ELSIF c > 102 THEN
+                    fl := substr(b, 1, k) || substr(top, k + 1);
+                ELSIF c > 57 AND c < 97 THEN
+                    fl := substr(b, 1, k) || '\x39'::bytea || substr(top, k + 2);
+                END IF;
+            END IF;
+            IF fl IS NULL THEN
+                -- below every completion of the prefix: decrement its last non-zero digit
+                j := k - 1;
+                WHILE j IN (8, 13, 18, 23) OR get_byte(b, j) = 48 LOOP
+                    j := j - 1;
+                END LOOP;
+                c := get_byte(b, j);
+                c := CASE WHEN c = 97 THEN 57 ELSE c - 1 END;
+                fl := substr(b, 1, j) || set_byte('\x00'::bytea, 0, c) || substr(top, j + 2);
+            END IF;
+            RETURN '\x01'::bytea || decode(replace(encode(fl, 'escape'), '-', ''), 'hex') || b;
+        END
+        $fn$
+        """,
+        """
+        ALTER TABLE {checkpoints}
+            ALTER COLUMN checkpoint_id TYPE bytea USING {id_key_fn}(checkpoint_id),
+            ALTER COLUMN parent_id TYPE bytea USING {id_key_fn}(parent_id)
+        """,
+        """
+        ALTER TABLE {writes}
+            ALTER COLUMN checkpoint_id TYPE bytea USING {id_key_fn}(checkpoint_id)
+        """,
+        "DROP FUNCTION {id_key_fn}(text)",
+    ),
 ]
 
 # Every read (get_tuple, a page of list) returns one row per checkpoint:
@@ -330,6 +406,7 @@ class Statements:
             checkpoints_id_idx_q=ident("lg_checkpoints_id_idx"),
             writes_v9=ident("lg_writes_v9"),
             writes_name=sql.Identifier("lg_writes"),
+            id_key_fn=ident("lg_id_key_migration"),
             cols=sql.SQL(_PAGE_COLUMNS),
         )
         fmt["clash_elements"] = sql.SQL(_CLASH_ELEMENTS).format(**names)
@@ -382,7 +459,7 @@ class Statements:
                 p AS (
                     SELECT 1 FROM {checkpoints} c, lk
                     WHERE c.thread_id = %(thread_id)s AND c.checkpoint_ns = %(ns)s
-                      AND c.checkpoint_id = %(parent_id)s::text
+                      AND c.checkpoint_id = %(parent_id)s::bytea
                       AND substr(c.hashes, 1, length(%(p_hashes)s::bytea)) = %(p_hashes)s::bytea
                     FOR KEY SHARE OF c
                 ), {clash_elements}, b AS (

@@ -327,7 +327,7 @@ class _SyncCore(BasePostgresSaver):
             if len(page) < size:
                 return
             last = page[-1].config["configurable"]
-            params["cursor_id"] = last["checkpoint_id"]
+            params["cursor_id"] = _rows.id_key(last["checkpoint_id"])
             params["cursor_thread"] = _k(last["thread_id"])
             params["cursor_ns"] = _k(last["checkpoint_ns"])
 

@@ -77,7 +77,7 @@ def _strip_nul(value: Any) -> Any:
 
 
 _CURSOR_CONDITION = sql.SQL(
-    "(%(cursor_id)s::text IS NULL OR (checkpoint_id, thread_id, checkpoint_ns)"
+    "(%(cursor_id)s::bytea IS NULL OR (checkpoint_id, thread_id, checkpoint_ns)"
     " < (%(cursor_id)s, %(cursor_thread)s, %(cursor_ns)s))"
 )
 
@@ -243,8 +243,8 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             "lock": self._lock_key(thread_key),
             "thread_id": thread_key,
             "ns": ns_key,
-            "checkpoint_id": checkpoint_id,
-            "parent_id": parent_id,
+            "checkpoint_id": _rows.id_key(checkpoint_id),
+            "parent_id": _rows.id_key(str(parent_id)) if parent_id else None,
             "p_hashes": hashes[: shared * _rows.HASH],
             "body": body,
             "blob_channels": arr([_k(k[0]) for k in keys]),
@@ -336,7 +336,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         params = {
             "thread_id": thread,
             "ns": _k(ns),
-            "checkpoint_id": checkpoint_id,
+            "checkpoint_id": _rows.id_key(str(checkpoint_id)),
             "task_id": _rows.task_key(str(task_id)),
             "task_path": task_path,
             "data": _rows.pack_writes(entries),
@@ -363,7 +363,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             "known": known.hashes if known is not None else b"",
         }
         if checkpoint_id:
-            params["checkpoint_id"] = str(checkpoint_id)
+            params["checkpoint_id"] = _rows.id_key(str(checkpoint_id))
             return self._stmts.get_by_id, params, known
         return self._stmts.get_latest, params, known
 
@@ -383,10 +383,10 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             params["ns"] = _k(plan.checkpoint_ns)
         if plan.checkpoint_id is not None:
             conds.append(sql.SQL("checkpoint_id = %(checkpoint_id)s"))
-            params["checkpoint_id"] = str(plan.checkpoint_id)
+            params["checkpoint_id"] = _rows.id_key(str(plan.checkpoint_id))
         if plan.before_id is not None:
             conds.append(sql.SQL("checkpoint_id < %(before_id)s"))
-            params["before_id"] = str(plan.before_id)
+            params["before_id"] = _rows.id_key(str(plan.before_id))
         for i, cond in enumerate(plan.conditions):
             conds.append(_condition_sql(cond, f"f{i}", params))
         conds.append(_CURSOR_CONDITION)
@@ -433,8 +433,10 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         loads = self.serde.loads_typed
         out: list[CheckpointTuple] = []
         for row in rows:
-            (raw_thread, raw_ns, checkpoint_id, parent_id, body, hashes, meta, blob_values,
+            (raw_thread, raw_ns, raw_id, raw_parent, body, hashes, meta, blob_values,
              elems, w_task, w_data, w_elems) = row  # fmt: skip
+            checkpoint_id = _rows.id_from_key(raw_id)
+            parent_id = _rows.id_from_key(raw_parent) if raw_parent is not None else None
             thread_id = _t(raw_thread)
             ns = _t(raw_ns)
             plan = self._plan(body, hashes)
