@@ -199,7 +199,7 @@ def test_row_writes_resolve_list_writes_in_task_order() -> None:
     task_b, task_a = _rows.task_key("b"), _rows.task_key("a")
     writes, separate = _rows.row_writes(
         "c1",
-        [task_b, task_a],  # the statement's order: by stored key
+        [task_b, task_a],  # rows come in any order
         [
             _rows.pack_writes([(0, b"m", _rows.list_write(2)), (1, b"n", b"\x01\x05")]),
             _rows.pack_writes([(0, b"m", _rows.list_write(2))]),

@@ -310,7 +310,7 @@ def row_writes(
     w_elems: list[bytes | None] | None,
 ) -> tuple[list[tuple[str, str, bytes]], dict[int, list[bytes]]]:
     """A checkpoint's pending writes as ``(task_id, channel, packed value)``, by task id
-    then idx, from the read statement's ``w_task``/``w_data``/``w_elems`` (task key
+    then idx, from the read statement's ``w_task``/``w_data``/``w_elems`` (any row
     order), and the list writes whose elements cannot be joined into one packed value
     (not all plain msgpack): position -> packed elements, to decode one by one (their
     value in the first result is a placeholder).
@@ -318,42 +318,42 @@ def row_writes(
     Raises:
         DeserializationError: a list write's elements are missing (storage damaged).
     """
-    rows = []
-    elems_by_row = w_elems if w_elems is not None else [None] * len(w_task)
-    for key, data, blob in zip(w_task, w_data, elems_by_row, strict=True):
-        elements = _split_elements(blob)
-        taken = 0
-        entries: list[tuple[str, bytes, list[bytes] | None]] = []
-        for _idx, channel, value in unpack_writes(data):
-            count = list_write_count(value)
-            ch = channel.decode("utf-8", "surrogatepass")
-            if count is None:
-                entries.append((ch, value, None))
-                continue
-            part = elements[taken : taken + count]
-            taken += count
-            if len(part) != count:
-                raise DeserializationError(
-                    f"checkpoint {checkpoint_id!r}: a pending write of channel {ch!r} refers"
-                    " to a missing list element (storage damaged)"
-                )
-            joined = codec.join_plain(part)
-            if joined is not None:
-                entries.append(
-                    (ch, codec.pack_typed(("msgpack", codec.msgpack_list(count, joined[0]))), None)
-                )
-            else:
-                entries.append((ch, _PLACEHOLDER, part))
-        rows.append((task_from_key(key), entries))
-    rows.sort(key=lambda r: r[0])
+    rows: list[tuple[str, bytes, bytes | None]] = sorted(
+        zip(
+            map(task_from_key, w_task),
+            w_data,
+            w_elems if w_elems is not None else [None] * len(w_task),
+            strict=True,
+        ),
+        key=_first,
+    )
     writes: list[tuple[str, str, bytes]] = []
     separate: dict[int, list[bytes]] = {}
-    for task, row in rows:
-        for ch, value, elems in row:
-            if elems is not None:
-                separate[len(writes)] = elems
+    for task, data, blob in rows:
+        elements = _split_elements(blob) if blob is not None else []
+        taken = 0
+        for _idx, channel, value in unpack_writes(data):
+            ch = channel.decode("utf-8", "surrogatepass")
+            if value[:1] == b"\xff":
+                count = list_write_count(value) or 0
+                part = elements[taken : taken + count]
+                taken += count
+                if len(part) != count:
+                    raise DeserializationError(
+                        f"checkpoint {checkpoint_id!r}: a pending write of channel {ch!r}"
+                        " refers to a missing list element (storage damaged)"
+                    )
+                if all(p[:1] == b"\x01" for p in part):
+                    value = b"\x01" + codec.msgpack_list(count, b"".join([p[1:] for p in part]))
+                else:
+                    separate[len(writes)] = part
+                    value = _PLACEHOLDER
             writes.append((task, ch, value))
     return writes, separate
+
+
+def _first(row: tuple[str, bytes, bytes | None]) -> str:
+    return row[0]
 
 
 def task_key(task_id: str) -> bytes:

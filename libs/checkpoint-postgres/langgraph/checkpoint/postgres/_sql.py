@@ -289,7 +289,7 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
 #   w_task, w_data: task ids and ``data`` of the pending-writes rows (NULL when none),
 #   w_elems: per writes row, the elements its ``refs`` name, each framed by its int4
 #          length (NULL: the row has none; a missing element leaves the frame out),
-#   all three in task id order.
+#   all three in the same row order.
 _READ = """
 SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, c.hashes,
     c.metadata::text,
@@ -314,14 +314,16 @@ SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, c.has
     w.w_task, w.w_data, w.w_elems
 FROM ({page}) c
 LEFT JOIN LATERAL (
-    SELECT array_agg(x.task_id ORDER BY x.task_id) AS w_task,
-        array_agg(x.data ORDER BY x.task_id) AS w_data,
+    SELECT array_agg(x.task_id) AS w_task, array_agg(x.data) AS w_data,
         array_agg(CASE WHEN length(x.refs) = 0 THEN NULL ELSE (
             SELECT string_agg(int4send(length(e.value)) || e.value, ''::bytea ORDER BY i)
             FROM generate_series(0, length(x.refs) / 16 - 1) AS i
-            JOIN {elements} e ON e.thread_id = x.thread_id
-                AND e.hash = substr(x.refs, 16 * i + 1, 16)
-        ) END ORDER BY x.task_id) AS w_elems
+            CROSS JOIN LATERAL (
+                SELECT e.value FROM {elements} e
+                WHERE e.thread_id = x.thread_id AND e.hash = substr(x.refs, 16 * i + 1, 16)
+                LIMIT 1  -- (the key is unique) keeps this a lookup per reference, never a scan
+            ) e
+        ) END) AS w_elems
     FROM {writes} x
     WHERE x.checkpoint_id = c.checkpoint_id AND x.thread_id = c.thread_id
       AND x.checkpoint_ns = c.checkpoint_ns
