@@ -151,71 +151,18 @@ def test_pack_and_unpack_writes() -> None:
 def test_merge_writes_follows_the_conflict_rule() -> None:
     stored = _rows.pack_writes([(-1, b"__error__", b"e1"), (0, b"a", b"a1")])
     # insert-if-absent: idx 0 keeps its first value, idx 1 is added
-    merged, refs = _rows.merge_writes(
-        stored, b"", [(0, b"a", b"a2"), (1, b"b", b"b2")], upsert=False
-    )
-    assert refs == b""
+    merged = _rows.merge_writes(stored, [(0, b"a", b"a2"), (1, b"b", b"b2")], upsert=False)
     assert _rows.unpack_writes(merged) == [
         (-1, b"__error__", b"e1"),
         (0, b"a", b"a1"),
         (1, b"b", b"b2"),
     ]
     # upsert (every write special): replaces, keeps the others
-    merged, _ = _rows.merge_writes(merged, b"", [(-1, b"__error__", b"e2")], upsert=True)
+    merged = _rows.merge_writes(merged, [(-1, b"__error__", b"e2")], upsert=True)
     assert _rows.unpack_writes(merged)[0] == (-1, b"__error__", b"e2")
     assert len(_rows.unpack_writes(merged)) == 3
     # re-sending the same writes changes nothing
-    assert _rows.merge_writes(merged, b"", _rows.unpack_writes(merged), upsert=False) == (
-        merged,
-        b"",
-    )
-
-
-def test_merge_writes_keeps_the_element_references_of_list_writes() -> None:
-    h = [bytes([i]) * _rows.FULL for i in range(5)]
-    stored = _rows.pack_writes(
-        [
-            (-1, b"__interrupt__", _rows.list_write(2)),
-            (0, b"a", b"a1"),
-            (1, b"m", _rows.list_write(3)),
-        ]
-    )
-    refs = b"".join(h)
-    merged, new_refs = _rows.merge_writes(stored, refs, [(2, b"c", b"c1")], upsert=False)
-    assert new_refs == refs
-    assert [e[0] for e in _rows.unpack_writes(merged)] == [-1, 0, 1, 2]
-    # a replaced list write gives up its references; the later ones keep theirs
-    merged, new_refs = _rows.merge_writes(stored, refs, [(-1, b"__interrupt__", b"x")], upsert=True)
-    assert new_refs == h[2] + h[3] + h[4]
-    assert _rows.unpack_writes(merged)[0] == (-1, b"__interrupt__", b"x")
-    with pytest.raises(DeserializationError):
-        _rows.merge_writes(stored, refs[:-1], [], upsert=False)
-
-
-def test_row_writes_resolve_list_writes_in_task_order() -> None:
-    plain = [b"\x01" + ormsgpack.packb({"m": i}) for i in range(3)]
-    other = b"\x03" + b"raw"  # a value not in plain msgpack: decoded one by one
-    framed = b"".join(len(p).to_bytes(4, "big") + p for p in [plain[0], other, plain[1], plain[2]])
-    task_b, task_a = _rows.task_key("b"), _rows.task_key("a")
-    writes, separate = _rows.row_writes(
-        "c1",
-        [task_b, task_a],  # rows come in any order
-        [
-            _rows.pack_writes([(0, b"m", _rows.list_write(2)), (1, b"n", b"\x01\x05")]),
-            _rows.pack_writes([(0, b"m", _rows.list_write(2))]),
-        ],
-        [
-            framed[: 4 + len(plain[0]) + 4 + len(other)],
-            framed[4 + len(plain[0]) + 4 + len(other) :],
-        ],
-    )
-    assert [(t, c) for t, c, _ in writes] == [("a", "m"), ("b", "m"), ("b", "n")]
-    assert ormsgpack.unpackb(codec.unpack_typed(writes[0][2])[1]) == [{"m": 1}, {"m": 2}]
-    assert separate == {1: [plain[0], other]}
-    with pytest.raises(DeserializationError, match="missing list element"):
-        _rows.row_writes(
-            "c1", [task_a], [_rows.pack_writes([(0, b"m", _rows.list_write(3))])], [None]
-        )
+    assert _rows.merge_writes(merged, _rows.unpack_writes(merged), upsert=False) == merged
 
 
 @pytest.mark.parametrize(

@@ -41,11 +41,7 @@ Pending writes
     byte lengths of the channel and of the value, then the channel's UTF-8 and the value,
     in idx order. :func:`merge_writes` applies a later call to a stored row with the
     conflict rule of ``put_writes`` (insert-if-absent per idx, or replace when every
-    write of the call targets a special channel). A write whose value is a list of
-    non-scalars (the messages a node returns) stores its elements in ``lg_elements``,
-    like a checkpoint's lists, so a message written by a task and then held by the next
-    checkpoint is stored once: its value in ``data`` is :func:`list_write` (0xFF and the
-    element count) and the elements' full hashes follow in the row's ``refs`` column.
+    write of the call targets a special channel).
 
 Array parameters
     :class:`ByteaArray` marks a ``list[bytes]`` bound as ``bytea[]``; :class:`ByteaArrayDumper`
@@ -93,8 +89,6 @@ __all__ = [
     "KnownLists",
     "Lists",
     "PageLists",
-    "list_write",
-    "list_write_count",
     "merge_writes",
     "pack_writes",
     "page_lists",
@@ -103,7 +97,6 @@ __all__ = [
     "id_key",
     "ready_lists",
     "resolve",
-    "row_writes",
     "restore_lists",
     "strip_lists",
     "task_from_key",
@@ -237,123 +230,17 @@ def unpack_writes(data: bytes) -> list[WriteEntry]:
     return out
 
 
-_COUNT = struct.Struct(">I")
-LIST_MARK = 0xFF
-"""First byte of a write value stored as list element references (never the first byte
-of a packed value: :func:`codec.pack_typed` uses 0 to 8)."""
-
-
-def list_write(count: int) -> bytes:
-    """The ``data`` value of a write whose list is stored as ``count`` elements (their
-    full hashes follow, in order, in the row's ``refs``)."""
-    return bytes((LIST_MARK,)) + _COUNT.pack(count)
-
-
-def list_write_count(value: bytes) -> int | None:
-    """The element count of a :func:`list_write` value, None for a packed value."""
-    if value[:1] == b"\xff":
-        if len(value) != 1 + _COUNT.size:
-            raise DeserializationError("pending write list reference is damaged")
-        count: int = _COUNT.unpack_from(value, 1)[0]
-        return count
-    return None
-
-
-def merge_writes(
-    stored: bytes, refs: bytes, entries: Iterable[WriteEntry], upsert: bool
-) -> tuple[bytes, bytes]:
-    """``(data, refs)`` of a stored writes row after another ``put_writes`` call of the
-    same task (``entries``: packed values, no list references).
+def merge_writes(stored: bytes, entries: Iterable[WriteEntry], upsert: bool) -> bytes:
+    """A stored writes row after another ``put_writes`` call of the same task.
 
     ``upsert``: the call's entries replace stored ones of the same idx; otherwise only
-    entries at an idx not stored yet are added. ``refs`` keeps the element hashes of the
-    list writes that remain, in order.
+    entries at an idx not stored yet are added.
     """
-    by_idx: dict[int, tuple[WriteEntry, bytes]] = {}
-    pos = 0
-    for entry in unpack_writes(stored):
-        count = list_write_count(entry[2])
-        end = pos + FULL * (count or 0)
-        if end > len(refs):
-            raise DeserializationError("pending write list references are truncated")
-        by_idx[entry[0]] = (entry, refs[pos:end])
-        pos = end
+    by_idx = {e[0]: e for e in unpack_writes(stored)}
     for entry in entries:
         if upsert or entry[0] not in by_idx:
-            by_idx[entry[0]] = (entry, b"")
-    kept = [by_idx[i] for i in sorted(by_idx)]
-    return pack_writes([e for e, _ in kept]), b"".join(h for _, h in kept)
-
-
-_LEN4 = struct.Struct(">i")
-_PLACEHOLDER = b"\x01\xc0"  # a packed msgpack nil, replaced after decoding
-
-
-def _split_elements(blob: bytes | None) -> list[bytes]:
-    """The elements of a ``w_elems`` value (each framed by its int4 length)."""
-    out: list[bytes] = []
-    if blob is None:
-        return out
-    pos, end = 0, len(blob)
-    while pos < end:
-        (n,) = _LEN4.unpack_from(blob, pos)
-        pos += 4
-        out.append(blob[pos : pos + n])
-        pos += n
-    return out
-
-
-def row_writes(
-    checkpoint_id: str,
-    w_task: list[bytes],
-    w_data: list[bytes],
-    w_elems: list[bytes | None] | None,
-) -> tuple[list[tuple[str, str, bytes]], dict[int, list[bytes]]]:
-    """A checkpoint's pending writes as ``(task_id, channel, packed value)``, by task id
-    then idx, from the read statement's ``w_task``/``w_data``/``w_elems`` (any row
-    order), and the list writes whose elements cannot be joined into one packed value
-    (not all plain msgpack): position -> packed elements, to decode one by one (their
-    value in the first result is a placeholder).
-
-    Raises:
-        DeserializationError: a list write's elements are missing (storage damaged).
-    """
-    rows: list[tuple[str, bytes, bytes | None]] = sorted(
-        zip(
-            map(task_from_key, w_task),
-            w_data,
-            w_elems if w_elems is not None else [None] * len(w_task),
-            strict=True,
-        ),
-        key=_first,
-    )
-    writes: list[tuple[str, str, bytes]] = []
-    separate: dict[int, list[bytes]] = {}
-    for task, data, blob in rows:
-        elements = _split_elements(blob) if blob is not None else []
-        taken = 0
-        for _idx, channel, value in unpack_writes(data):
-            ch = channel.decode("utf-8", "surrogatepass")
-            if value[:1] == b"\xff":
-                count = list_write_count(value) or 0
-                part = elements[taken : taken + count]
-                taken += count
-                if len(part) != count:
-                    raise DeserializationError(
-                        f"checkpoint {checkpoint_id!r}: a pending write of channel {ch!r}"
-                        " refers to a missing list element (storage damaged)"
-                    )
-                if all(p[:1] == b"\x01" for p in part):
-                    value = b"\x01" + codec.msgpack_list(count, b"".join([p[1:] for p in part]))
-                else:
-                    separate[len(writes)] = part
-                    value = _PLACEHOLDER
-            writes.append((task, ch, value))
-    return writes, separate
-
-
-def _first(row: tuple[str, bytes, bytes | None]) -> str:
-    return row[0]
+            by_idx[entry[0]] = entry
+    return pack_writes([by_idx[i] for i in sorted(by_idx)])
 
 
 def task_key(task_id: str) -> bytes:

@@ -21,9 +21,7 @@ Schema (our own design; see the package README):
 * ``lg_writes``: pending writes, one row per (checkpoint, task) holding all the task's
   writes (``data``, framed by ``_rows.pack_writes``); task ids stored by ``_rows.task_key``
   (16 bytes for a UUID). ``put_writes`` inserts the row if absent; a later call for the
-  same task merges into it (``_rows.merge_writes``) under a row lock. A write whose value
-  is a list of non-scalars keeps its elements in ``lg_elements`` (``refs``: their full
-  hashes; ``put_writes_lists`` adds them under the thread lock, with the ``clash`` check).
+  same task merges into it (``_rows.merge_writes``) under a row lock.
 * ``lg_migrations``: applied migration versions.
 
 Array parameters use binary placeholders (``%(name)b``): psycopg's text format escapes every
@@ -202,10 +200,7 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
         WHERE length(hashes) > 0
         """,
     ),
-    # v12: a write whose value is a list of non-scalars keeps its elements in lg_elements
-    # (``refs``: their full hashes, in the order of the row's list writes; see ``_rows``)
-    "ALTER TABLE {writes} ADD COLUMN refs bytea NOT NULL DEFAULT ''",
-    # v13: checkpoint ids as order-preserving bytea (``_rows.id_key``): 17 bytes for a
+    # v12: checkpoint ids as order-preserving bytea (``_rows.id_key``): 17 bytes for a
     # UUID instead of 37. The temporary function is ``_rows.id_key`` on the UTF-8 bytes of
     # an id (the canonical pattern is ASCII and a non-ASCII character's first byte is above
     # every ASCII byte, so comparing bytes at the first misfit equals comparing characters)
@@ -286,10 +281,7 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
 #          error, never a guess); NULL as a whole when ``hashes`` is a
 #          prefix of ``%(known)b`` (the client holds them), NULL at a position whose hash
 #          equals the same position of ``%(known)b``, or whose element is missing,
-#   w_task, w_data: task ids and ``data`` of the pending-writes rows (NULL when none),
-#   w_elems: per writes row, the elements its ``refs`` name, each framed by its int4
-#          length (NULL: the row has none; a missing element leaves the frame out),
-#   all three in the same row order.
+#   w_task, w_data: task ids and ``data`` of the pending-writes rows (NULL when none).
 _READ = """
 SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, c.hashes,
     c.metadata::text,
@@ -311,19 +303,10 @@ SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, c.has
         FROM generate_series(0, length(c.hashes) / 8 - 1) AS i
         ORDER BY i
     ) END AS elems,
-    w.w_task, w.w_data, w.w_elems
+    w.w_task, w.w_data
 FROM ({page}) c
 LEFT JOIN LATERAL (
-    SELECT array_agg(x.task_id) AS w_task, array_agg(x.data) AS w_data,
-        array_agg(CASE WHEN length(x.refs) = 0 THEN NULL ELSE (
-            SELECT string_agg(int4send(length(e.value)) || e.value, ''::bytea ORDER BY i)
-            FROM generate_series(0, length(x.refs) / 16 - 1) AS i
-            CROSS JOIN LATERAL (
-                SELECT e.value FROM {elements} e
-                WHERE e.thread_id = x.thread_id AND e.hash = substr(x.refs, 16 * i + 1, 16)
-                LIMIT 1  -- (the key is unique) keeps this a lookup per reference, never a scan
-            ) e
-        ) END) AS w_elems
+    SELECT array_agg(x.task_id) AS w_task, array_agg(x.data) AS w_data
     FROM {writes} x
     WHERE x.checkpoint_id = c.checkpoint_id AND x.thread_id = c.thread_id
       AND x.checkpoint_ns = c.checkpoint_ns
@@ -331,25 +314,6 @@ LEFT JOIN LATERAL (
 """
 _READ_ORDER = "\nORDER BY c.checkpoint_id DESC, c.thread_id DESC, c.checkpoint_ns DESC"
 """How a page of ``list`` is ordered (a single-row read needs no sort)."""
-
-# The elements a statement adds (``%(e_hash)b`` full hashes, ``%(e_value)b`` values), as
-# two CTEs after ``lk`` (the thread lock): ``clash`` finds an element of the thread whose
-# hash prefix (``_rows.HASH``) one of them would share without being equal, in which case
-# ``e`` inserts nothing and the statement must store nothing else either.
-_CLASH_ELEMENTS = """clash AS (
-                    SELECT 1 FROM unnest(%(e_hash)b::bytea[]) AS n(hash)
-                    JOIN {elements} o ON o.thread_id = %(thread_id)s
-                        AND o.hash BETWEEN substr(n.hash, 1, 8)
-                            AND substr(n.hash, 1, 8) || '\\xffffffffffffffff'::bytea
-                        AND o.hash <> n.hash
-                    LIMIT 1
-                ), e AS (
-                    INSERT INTO {elements} (thread_id, hash, value)
-                    SELECT %(thread_id)s, x.hash, x.value
-                    FROM unnest(%(e_hash)b::bytea[], %(e_value)b::bytea[]) AS x(hash, value)
-                    WHERE EXISTS (SELECT 1 FROM lk) AND NOT EXISTS (SELECT 1 FROM clash)
-                    ON CONFLICT DO NOTHING
-                )"""
 
 _PAGE_COLUMNS = (
     "thread_id, checkpoint_ns, checkpoint_id, parent_id, body, blob_channels, blob_versions,"
@@ -372,7 +336,6 @@ class Statements:
     get_by_id: Query
     put: Query
     put_writes: Query
-    put_writes_lists: Query
     writes_for_update: Query
     writes_update: Query
     delete_thread: Query
@@ -411,7 +374,6 @@ class Statements:
             id_key_fn=ident("lg_id_key_migration"),
             cols=sql.SQL(_PAGE_COLUMNS),
         )
-        fmt["clash_elements"] = sql.SQL(_CLASH_ELEMENTS).format(**names)
 
         def q(*parts: str) -> sql.Composed:
             return sql.Composed([sql.SQL(p).format(**fmt) for p in parts])
@@ -464,7 +426,20 @@ class Statements:
                       AND c.checkpoint_id = %(parent_id)s::bytea
                       AND substr(c.hashes, 1, length(%(p_hashes)s::bytea)) = %(p_hashes)s::bytea
                     FOR KEY SHARE OF c
-                ), {clash_elements}, b AS (
+                ), clash AS (
+                    SELECT 1 FROM unnest(%(e_hash)b::bytea[]) AS n(hash)
+                    JOIN {elements} o ON o.thread_id = %(thread_id)s
+                        AND o.hash BETWEEN substr(n.hash, 1, 8)
+                            AND substr(n.hash, 1, 8) || '\\xffffffffffffffff'::bytea
+                        AND o.hash <> n.hash
+                    LIMIT 1
+                ), e AS (
+                    INSERT INTO {elements} (thread_id, hash, value)
+                    SELECT %(thread_id)s, x.hash, x.value
+                    FROM unnest(%(e_hash)b::bytea[], %(e_value)b::bytea[]) AS x(hash, value)
+                    WHERE EXISTS (SELECT 1 FROM lk) AND NOT EXISTS (SELECT 1 FROM clash)
+                    ON CONFLICT DO NOTHING
+                ), b AS (
                     INSERT INTO {blobs} (thread_id, checkpoint_ns, channel, version, value)
                     SELECT %(thread_id)s, %(ns)s, x.channel, x.version, x.value
                     FROM unnest(%(b_channel)b::bytea[], %(b_version)b::bytea[],
@@ -491,26 +466,11 @@ class Statements:
                 ON CONFLICT DO NOTHING RETURNING 1
                 """
             ).as_bytes(None),
-            put_writes_lists=q(
-                """
-                WITH lk AS (SELECT pg_advisory_xact_lock_shared(%(lock)s::int8)),
-                {clash_elements}, w AS (
-                    INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id,
-                        task_path, data, refs)
-                    SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(task_id)s,
-                        %(task_path)s, %(data)s, %(refs)s
-                    WHERE EXISTS (SELECT 1 FROM lk) AND NOT EXISTS (SELECT 1 FROM clash)
-                    ON CONFLICT DO NOTHING RETURNING 1
-                )
-                SELECT EXISTS (SELECT 1 FROM w), EXISTS (SELECT 1 FROM clash)
-                """
-            ).as_bytes(None),
             writes_for_update=q(
-                "SELECT data, task_path, refs FROM {writes}", writes_key, " FOR UPDATE"
+                "SELECT data, task_path FROM {writes}", writes_key, " FOR UPDATE"
             ).as_bytes(None),
             writes_update=q(
-                "UPDATE {writes} SET data = %(data)s, task_path = %(task_path)s, refs = %(refs)s",
-                writes_key,
+                "UPDATE {writes} SET data = %(data)s, task_path = %(task_path)s", writes_key
             ).as_bytes(None),
             delete_thread=q(
                 """
@@ -547,12 +507,11 @@ class Statements:
                     ON CONFLICT DO NOTHING
                 ), w AS (
                     INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id,
-                        task_path, data, refs)
-                    SELECT %(dst)s, checkpoint_ns, checkpoint_id, task_id, task_path, data, refs
+                        task_path, data)
+                    SELECT %(dst)s, checkpoint_ns, checkpoint_id, task_id, task_path, data
                     FROM {writes} WHERE thread_id = %(src)s
                     ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id)
-                    DO UPDATE SET data = EXCLUDED.data, task_path = EXCLUDED.task_path,
-                        refs = EXCLUDED.refs
+                    DO UPDATE SET data = EXCLUDED.data, task_path = EXCLUDED.task_path
                 )
                 INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
                     body, blob_channels, blob_versions, hashes, metadata)
@@ -599,10 +558,6 @@ class Statements:
                     SELECT 1 FROM {checkpoints} c
                     WHERE c.thread_id = e.thread_id
                       AND position(substr(e.hash, 1, 8) IN c.hashes) > 0)
-                  AND NOT EXISTS (
-                    SELECT 1 FROM {writes} w
-                    WHERE w.thread_id = e.thread_id AND length(w.refs) > 0
-                      AND position(e.hash IN w.refs) > 0)
                 """
             ),
             lock_threads=sql.SQL(

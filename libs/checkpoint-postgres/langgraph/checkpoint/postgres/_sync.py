@@ -377,27 +377,11 @@ class _SyncCore(BasePostgresSaver):
         task_id: str,
         task_path: str = "",
     ) -> None:
-        """Store a task's writes in one statement; re-sending them never duplicates.
-
-        A value that is a list of non-scalars (messages) is stored as list elements,
-        shared with the checkpoints that hold them (see ``_rows``).
-        """
+        """Store a task's writes in one statement; re-sending them never duplicates."""
         prepared = self._writes_params(config, writes, task_id, task_path)
         if prepared is None:
             return
         params, entries, upsert = prepared
-        if params["e_hash"]:
-            ((inserted, clash),) = self._fetch(self._stmts.put_writes_lists, params)
-            if inserted:
-                return
-            # the task's row exists (merge into it) or an element's hash prefix is taken:
-            # either way the values go whole
-            again = self._writes_params(config, writes, task_id, task_path, lists=False)
-            assert again is not None
-            params, entries, upsert = again
-            if not clash:
-                self._merge_writes(params, entries, upsert)
-                return
         if not self._fetch(self._stmts.put_writes, params):
             self._merge_writes(params, entries, upsert)
 
@@ -416,11 +400,11 @@ class _SyncCore(BasePostgresSaver):
                         if cur.fetchone() is not None:
                             return
                         continue
-                    stored, path, refs = row
-                    merged, new_refs = _rows.merge_writes(stored, refs, entries, upsert)
+                    stored, path = row
+                    merged = _rows.merge_writes(stored, entries, upsert)
                     new_path = params["task_path"] if upsert else path
                     if merged != stored or new_path != path:
-                        update = dict(params, data=merged, task_path=new_path, refs=new_refs)
+                        update = dict(params, data=merged, task_path=new_path)
                         cur.execute(stmts.writes_update, update, prepare=self.prepare)
                     return
         except psycopg.OperationalError as exc:

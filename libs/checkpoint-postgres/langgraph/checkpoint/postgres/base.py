@@ -35,7 +35,6 @@ from langgraph.checkpoint.base import _codec as codec
 from langgraph.checkpoint.errors import (
     DeserializationError,
     InvalidConfigError,
-    SerializationError,
     StorageError,
 )
 from langgraph.checkpoint.postgres import _rows
@@ -91,14 +90,6 @@ def _prefix_clash(thread_id: str, checkpoint_id: str, full: bytes | None) -> Sto
         " of the thread; nothing was stored (with 64-bit prefixes this needs billions of"
         " distinct elements in one thread to become likely)"
     )
-
-
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _is_list_write(value: Any) -> bool:
-    """Whether a write's value is stored as list elements (see ``_rows``)."""
-    return type(value) is list and bool(value) and not all(isinstance(v, _SCALARS) for v in value)
 
 
 def _config(thread_id: str, ns: str, checkpoint_id: str) -> RunnableConfig:
@@ -282,68 +273,33 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         writes: Sequence[tuple[str, Any]],
         task_id: str,
         task_path: str,
-        lists: bool = True,
     ) -> tuple[dict[str, Any], list[_rows.WriteEntry], bool] | None:
         """``(parameters, entries, upsert)`` of ``put_writes`` (None: nothing to write).
 
         ``entries`` are the call's ``(idx, channel, value)`` by idx, ``upsert`` its
-        conflict rule (see ``_rows.merge_writes``). With ``lists``, a value that is a list
-        of non-scalars is stored as elements (``e_hash``/``e_value``, see ``_rows``); else
-        every value is packed whole.
+        conflict rule (see ``_rows.merge_writes``).
         """
         thread_id = require_thread_id(config, "put_writes")
         checkpoint_id = require_checkpoint_id(config, "put_writes")
         ns = config["configurable"].get("checkpoint_ns", "") or ""
         if not writes:
             return None
-        dumps = self.serde.dumps_typed
-        hdumps = self._hash_dumps() or dumps
-        upsert = all(ch in WRITES_IDX_MAP for ch, _ in writes)
+        rows, upsert = codec.encode_writes(
+            writes, str(task_id), task_path, self.serde.dumps_typed, WRITES_IDX_MAP
+        )
+        # one entry per idx: the last of duplicate special channels wins
         by_idx: dict[int, _rows.WriteEntry] = {}
-        refs: dict[int, bytes] = {}
-        send: dict[bytes, bytes] = {}  # full hash -> packed element
-        for i, (channel, value) in enumerate(writes):
-            idx = WRITES_IDX_MAP.get(channel, i)
-            if idx in by_idx and not upsert:
-                continue  # a repeated special channel: the first one counts
-            try:
-                if lists and not upsert and _is_list_write(value):
-                    fulls = []
-                    for elem in value:
-                        plain = codec.pack_typed(hdumps(elem))
-                        full = codec.element_hash(plain)
-                        fulls.append(full)
-                        if full not in send:
-                            send[full] = (
-                                plain if hdumps is dumps else codec.encode_value(elem, dumps)
-                            )
-                    packed = _rows.list_write(len(fulls))
-                    refs[idx] = b"".join(fulls)
-                else:
-                    packed = codec.pack_typed(dumps(value))
-                    refs.pop(idx, None)
-            except SerializationError as exc:
-                raise SerializationError(
-                    f"write {i} to channel {channel!r} of task {task_id!r}: {exc}", path=exc.path
-                ) from exc
-            by_idx[idx] = (idx, _k(channel), packed)
-        if len({h[: _rows.HASH] for h in send}) != len(send):
-            # two elements share a hash prefix (see _rows): store the values whole instead
-            return self._writes_params(config, writes, task_id, task_path, lists=False)
-        order = sorted(by_idx)
-        entries = [by_idx[i] for i in order]
-        thread = _k(thread_id)
+        for _task_key, idx, channel, _path, packed in rows:
+            if upsert or idx not in by_idx:
+                by_idx[idx] = (idx, _k(channel), packed)
+        entries = [by_idx[i] for i in sorted(by_idx)]
         params = {
-            "thread_id": thread,
+            "thread_id": _k(thread_id),
             "ns": _k(ns),
             "checkpoint_id": _rows.id_key(str(checkpoint_id)),
             "task_id": _rows.task_key(str(task_id)),
             "task_path": task_path,
             "data": _rows.pack_writes(entries),
-            "refs": b"".join(refs[i] for i in order if i in refs),
-            "lock": self._lock_key(thread),
-            "e_hash": _rows.ByteaArray(send),
-            "e_value": _rows.ByteaArray(send.values()),
         }
         return params, entries, upsert
 
@@ -434,7 +390,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         out: list[CheckpointTuple] = []
         for row in rows:
             (raw_thread, raw_ns, raw_id, raw_parent, body, hashes, meta, blob_values,
-             elems, w_task, w_data, w_elems) = row  # fmt: skip
+             elems, w_task, w_data) = row  # fmt: skip
             checkpoint_id = _rows.id_from_key(raw_id)
             parent_id = _rows.id_from_key(raw_parent) if raw_parent is not None else None
             thread_id = _t(raw_thread)
@@ -457,16 +413,17 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
                 else:
                     ready, elements = _rows.ready_lists([raw for _, raw in plan.lists], lists)
             writes: list[tuple[str, str, bytes]] = []
-            separate: dict[int, list[bytes]] = {}
             if w_task is not None:
                 # one row per task (ids unique), its writes already in idx order
-                writes, separate = _rows.row_writes(checkpoint_id, w_task, w_data, w_elems)
+                tasks = sorted(zip(map(_rows.task_from_key, w_task), w_data, strict=True))
+                writes = [
+                    (t, c.decode("utf-8", "surrogatepass"), v)
+                    for t, data in tasks
+                    for _i, c, v in _rows.unpack_writes(data)
+                ]
             checkpoint, pending = codec.build_checkpoint(
                 plan, checkpoint_id, blobs, elements, loads, ready, writes, str, decoded
             )
-            for pos, part in separate.items():
-                task, channel, _ = pending[pos]
-                pending[pos] = (task, channel, [loads(codec.unpack_typed(p)) for p in part])
             out.append(
                 CheckpointTuple(
                     config=_config(thread_id, ns, checkpoint_id),
