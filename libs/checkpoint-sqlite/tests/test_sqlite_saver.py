@@ -11,6 +11,7 @@ import pathlib
 import shutil
 import sqlite3
 import threading
+from typing import Any
 
 import pytest
 
@@ -252,7 +253,7 @@ def test_upgrade_from_version_1_fixture(tmp_path: pathlib.Path) -> None:
         assert len(tup.checkpoint["channel_values"]["messages"]) == 3
         assert tup.pending_writes == [("t1", "messages", [{"id": "w"}])]
         conn = saver.conn
-        assert conn.execute("SELECT max(version) FROM lg_schema").fetchone()[0] == 2
+        assert conn.execute("SELECT max(version) FROM lg_schema").fetchone()[0] == len(q.MIGRATIONS)
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         assert "lg_checkpoints_run_id" in names
         assert [t.metadata["run_id"] for t in saver.list(None, filter={"run_id": "r1"})] == ["r1"]
@@ -320,3 +321,101 @@ def test_many_threads_share_one_saver(db_path: str) -> None:
             t.join()
         assert not errors
         assert len(list(saver.list(None))) == 80
+
+
+MIXED_IDS = [
+    "1ef00000-0000-6000-8000-000000000001",
+    "abc",
+    "f0000000-0000-6000-8000-000000000001",
+    "0",
+    "zzz",
+    "1ef00000-0000-6000-8000-000000000001x",
+    "1EF00000-0000-6000-8000-000000000002",
+    "1ef0000",
+    "\u00e9t\u00e9",
+]
+
+
+def _put_ids(saver: SqliteSaver, thread: str, ids: list[str]) -> None:
+    from langgraph.checkpoint.base import empty_checkpoint
+
+    for i, cid in enumerate(ids):
+        cp = dict(empty_checkpoint())
+        cp["id"] = cid
+        cp["channel_values"] = {"n": i}
+        cp["channel_versions"] = {"n": i + 1}
+        parent = ids[i - 1] if i else None
+        config: dict[str, Any] = {"configurable": {"thread_id": thread, "checkpoint_ns": ""}}
+        if parent is not None:
+            config["configurable"]["checkpoint_id"] = parent
+        saved = saver.put(config, cp, {"i": i}, {"n": i + 1})  # type: ignore[arg-type]
+        saver.put_writes(saved, [("w", cid)], f"task-{i}")
+
+
+def _check_string_order(listed: list[Any], ids: list[str], latest: Any) -> None:
+    assert [t.checkpoint["id"] for t in listed] == sorted(ids, reverse=True)
+    assert latest is not None and latest.checkpoint["id"] == max(ids)
+    for t in listed:
+        i = ids.index(t.checkpoint["id"])
+        assert t.checkpoint["channel_values"] == {"n": i}
+        assert t.pending_writes == [(f"task-{i}", "w", ids[i])]
+        parent = t.parent_config["configurable"]["checkpoint_id"] if t.parent_config else None
+        assert parent == (ids[i - 1] if i else None)
+
+
+def test_mixed_checkpoint_ids_list_in_string_order(db_path: str) -> None:
+    """UUIDs and other ids in one thread order, page and pick "latest" like strings."""
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        _put_ids(saver, "mixed", MIXED_IDS)
+        cfg = {"configurable": {"thread_id": "mixed"}}
+        _check_string_order(list(saver.list(cfg)), MIXED_IDS, saver.get_tuple(cfg))
+        for before in ("abc", "1ef00000-0000-6000-8000-000000000001", "1ef0000"):
+            got = [
+                t.checkpoint["id"]
+                for t in saver.list(cfg, before={"configurable": {"checkpoint_id": before}})
+            ]
+            assert got == sorted((i for i in MIXED_IDS if i < before), reverse=True)
+        assert [t.checkpoint["id"] for t in saver.list(cfg, limit=3)] == sorted(
+            MIXED_IDS, reverse=True
+        )[:3]
+
+
+async def test_async_mixed_checkpoint_ids_list_in_string_order(db_path: str) -> None:
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        _put_ids(saver, "mixed", MIXED_IDS)
+    async with AsyncSqliteSaver.from_conn_string(db_path) as asaver:
+        cfg = {"configurable": {"thread_id": "mixed"}}
+        listed = [t async for t in asaver.alist(cfg)]
+        _check_string_order(listed, MIXED_IDS, await asaver.aget_tuple(cfg))
+
+
+def test_version_2_checkpoint_ids_upgrade_to_ordered_keys(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database written by schema version 2 (UUIDs as 16 bytes, other ids as text)
+    upgrades in place and then lists in string order."""
+    from langgraph.checkpoint.base import _codec as codec
+
+    saved = list(q.MIGRATIONS)
+    with monkeypatch.context() as patch:  # the version-2 saver: old key forms, 2 migrations
+        patch.setattr(q, "MIGRATIONS", saved[:2])
+        patch.setattr(codec, "ordered_id_key", codec.id_key)
+        patch.setattr(codec, "ordered_id_from_key", codec.id_from_key)
+        with SqliteSaver.from_conn_string(db_path) as old:
+            _put_ids(old, "mixed", MIXED_IDS)
+            kinds = {r[0] for r in old.conn.execute("SELECT typeof(cid) FROM lg_checkpoints")}
+            assert kinds == {"blob", "text"}
+            # what version 2 got wrong: every text id sorted before every UUID
+            assert (
+                old.get_tuple({"configurable": {"thread_id": "mixed"}}).checkpoint[  # type: ignore[union-attr]
+                    "id"
+                ]
+                == "f0000000-0000-6000-8000-000000000001"
+            )
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        cfg = {"configurable": {"thread_id": "mixed"}}
+        _check_string_order(list(saver.list(cfg)), MIXED_IDS, saver.get_tuple(cfg))
+        version = saver.conn.execute("SELECT max(version) FROM lg_schema").fetchone()[0]
+        assert version == len(q.MIGRATIONS) == 3
+        stored = [r[0] for r in saver.conn.execute("SELECT cid FROM lg_checkpoints")]
+        assert sorted(stored) == sorted(codec.ordered_id_key(i) for i in MIXED_IDS)

@@ -261,62 +261,10 @@ def task_from_key(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogatepass")
 
 
-MIN_ID = "00000000-0000-0000-0000-000000000000"
-_MAX_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
-_HYPHENS = frozenset((8, 13, 18, 23))
-_HEX_DIGITS = "0123456789abcdef"
-_HEX_SET = frozenset(_HEX_DIGITS)
-
-
-def _fits(position: int, char: str) -> bool:
-    """Whether ``char`` may stand at ``position`` of a canonical UUID text."""
-    return char == "-" if position in _HYPHENS else char in _HEX_SET
-
-
-def id_floor(value: str) -> str:
-    """The greatest canonical UUID text not above ``value`` (which is ``>= MIN_ID``)."""
-    k = 0
-    limit = min(len(value), 36)
-    while k < limit and _fits(k, value[k]):
-        k += 1
-    if k == 36:
-        return value[:36]
-    if k < len(value):  # value[k] does not fit at position k
-        char = value[k]
-        if k in _HYPHENS:
-            if char > "-":
-                return value[:k] + _MAX_ID[k:]
-        elif char > "f":
-            return value[:k] + _MAX_ID[k:]
-        elif "9" < char < "a":
-            return value[:k] + "9" + _MAX_ID[k + 1 :]
-    # value[:k] is followed by nothing or by a character below every one allowed there:
-    # the floor is below the prefix, so decrement its last non-zero hex digit
-    j = k - 1
-    while j in _HYPHENS or value[j] == "0":
-        j -= 1  # j >= 0: value >= MIN_ID
-    digit = _HEX_DIGITS[_HEX_DIGITS.index(value[j]) - 1]
-    return value[:j] + digit + _MAX_ID[j + 1 :]
-
-
-def id_key(checkpoint_id: str) -> bytes:
-    """Stored form of a checkpoint id (see the module docstring)."""
-    key = codec.id_key(checkpoint_id)
-    if type(key) is bytes:
-        return b"\x01" + key
-    raw = checkpoint_id.encode("utf-8", "surrogatepass")
-    if checkpoint_id < MIN_ID:
-        return b"\x00" + raw
-    floor = id_floor(checkpoint_id)
-    return b"\x01" + bytes.fromhex(floor.replace("-", "")) + raw
-
-
-def id_from_key(raw: bytes) -> str:
-    """Inverse of :func:`id_key`."""
-    if len(raw) == 17 and raw[0] == 1:
-        h = raw.hex()
-        return f"{h[2:10]}-{h[10:14]}-{h[14:18]}-{h[18:22]}-{h[22:]}"
-    return raw[1 if raw[0] == 0 else 17 :].decode("utf-8", "surrogatepass")
+MIN_ID = codec.MIN_ID
+id_floor = codec.id_floor
+id_key = codec.ordered_id_key
+id_from_key = codec.ordered_id_from_key
 
 
 @dataclass(slots=True)

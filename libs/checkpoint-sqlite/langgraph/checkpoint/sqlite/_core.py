@@ -91,7 +91,8 @@ class EngineCore:
         self._cached = 0
         # pure functions of immutable bytes (never invalidated, only bounded)
         self._plans: dict[bytes, codec.BodyPlan] = {}
-        self._ids: dict[bytes | str, str] = {}
+        self._ids: dict[bytes, str] = {}  # checkpoint ids by stored key
+        self._task_ids: dict[bytes | str, str] = {}
         self._metas: dict[str | bytes, tuple[dict[str, Any], list[Any] | None]] = {}
         # encodings of the lists of earlier puts (content only: never invalidated)
         self._list_cache = codec.ListCache(max_bytes=cache_bytes)

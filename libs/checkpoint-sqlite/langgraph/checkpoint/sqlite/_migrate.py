@@ -6,12 +6,24 @@ import logging
 import sqlite3
 import time
 
+from langgraph.checkpoint.base import _codec as codec
 from langgraph.checkpoint.sqlite import _sql as q
 from langgraph.checkpoint.sqlite._policy import begin_write, commit, rollback
 
 __all__ = ["migrate"]
 
 logger = logging.getLogger("langgraph.checkpoint.sqlite")
+
+
+def _checkpoint_key(old: bytes | str | None) -> bytes | None:
+    """A checkpoint id stored by schema version 2, in the form of version 3."""
+    if old is None:
+        return None
+    if isinstance(old, str):
+        return codec.ordered_id_key(old)
+    if len(old) == 16:
+        return codec.ordered_id_key(codec.id_from_key(bytes(old)))
+    raise sqlite3.DatabaseError(f"unexpected stored checkpoint id {bytes(old)!r}")
 
 
 def migrate(conn: sqlite3.Connection) -> None:
@@ -29,6 +41,8 @@ def migrate(conn: sqlite3.Connection) -> None:
             raise sqlite3.DatabaseError(
                 f"database schema version {current} is newer than this library ({target})"
             )
+    # used by migration 3 (the version-2 forms of a checkpoint id: 16 UUID bytes, or text)
+    conn.create_function("lg_checkpoint_key", 1, _checkpoint_key, deterministic=True)
     announced = False
     while True:
         started = time.monotonic()

@@ -95,7 +95,7 @@ class Reads(ValueCache):
             if tid is None:
                 return None
             if cid:
-                row = conn.execute(q.GET_BY_ID, (tid, ns, codec.id_key(cid))).fetchone()
+                row = conn.execute(q.GET_BY_ID, (tid, ns, codec.ordered_id_key(cid))).fetchone()
             else:
                 row = conn.execute(q.GET_LATEST, (tid, ns)).fetchone()
             if row is None:
@@ -135,7 +135,9 @@ class Reads(ValueCache):
             rows = hit[2]
         else:
             if cid:
-                rows = conn.execute(q.GET_BY_ID_FULL, (tid, ns, codec.id_key(cid))).fetchall()
+                rows = conn.execute(
+                    q.GET_BY_ID_FULL, (tid, ns, codec.ordered_id_key(cid))
+                ).fetchall()
             else:
                 rows = conn.execute(q.GET_LATEST_FULL, (tid, ns)).fetchall()
             if not rows:
@@ -183,10 +185,10 @@ class Reads(ValueCache):
                 params.append(plan.checkpoint_ns)
             if plan.checkpoint_id is not None:
                 sql += q.LIST_CID
-                params.append(codec.id_key(plan.checkpoint_id))
+                params.append(codec.ordered_id_key(plan.checkpoint_id))
             if plan.before_id is not None:
                 sql += q.LIST_BEFORE
-                params.append(codec.id_key(plan.before_id))
+                params.append(codec.ordered_id_key(plan.before_id))
             if after is not None:
                 sql += q.LIST_AFTER
                 params.extend(after)
@@ -256,7 +258,7 @@ class Reads(ValueCache):
                 return history
             self._check_generation(conn)
             if cid:
-                row = conn.execute(q.GET_BY_ID, (tid, ns, codec.id_key(cid))).fetchone()
+                row = conn.execute(q.GET_BY_ID, (tid, ns, codec.ordered_id_key(cid))).fetchone()
             else:
                 row = conn.execute(q.GET_LATEST, (tid, ns)).fetchone()
             if row is None:
@@ -282,7 +284,7 @@ class Reads(ValueCache):
                 if stored:
                     blobs, elements, ready = self._resolve(conn, tid, ns, self._plan(row[3]))
                     values = codec.decode_checkpoint(
-                        codec.id_from_key(row[1]), parsed, blobs, elements, loads, ready
+                        codec.ordered_id_from_key(row[1]), parsed, blobs, elements, loads, ready
                     )["channel_values"]
                     for ch in stored:
                         if ch in values:

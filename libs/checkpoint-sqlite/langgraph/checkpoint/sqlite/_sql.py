@@ -8,7 +8,8 @@ Schema (all tables prefixed ``lg_`` so they never collide with another tool's ta
 * ``lg_threads(id, name)``: thread_id text -> small integer. Rows are never deleted, so
   an id never changes meaning.
 * ``lg_checkpoints(id, thread, ns, cid, parent, body, metadata)``: one row per
-  checkpoint; ``cid``/``parent`` are 16-byte UUIDs (text for other ids); ``body`` is the
+  checkpoint; ``cid``/``parent`` are ``codec.ordered_id_key`` blobs (byte order = the
+  ids' string order; 17 bytes for a UUID); ``body`` is the
   codec's body (NULL marks a placeholder holding writes put before their checkpoint);
   ``metadata`` is JSON text.
 * ``lg_blobs(thread, ns, channel, version, value)``: one value per channel version,
@@ -54,6 +55,10 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX IF NOT EXISTS lg_checkpoints_run_id "
         "ON lg_checkpoints (json_extract(metadata, '$.run_id'))",
     ),
+    # 3: checkpoint ids as order-preserving blobs (``codec.ordered_id_key``). Version 2
+    # kept a UUID as 16 bytes and any other id as text, and SQLite orders every text
+    # value before every blob, so a thread mixing the two kinds listed out of string order
+    ("UPDATE lg_checkpoints SET cid = lg_checkpoint_key(cid), parent = lg_checkpoint_key(parent)",),
 ]
 """Ordered migrations; migration ``n`` (1-based) is ``MIGRATIONS[n - 1]``. Append only."""
 

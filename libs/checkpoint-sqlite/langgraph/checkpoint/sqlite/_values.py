@@ -382,12 +382,19 @@ class ValueCache(EngineCore):
         return plan
 
     def _id(self, key: bytes | str) -> str:
-        text = self._ids.get(key)
-        return text if text is not None else self._id_text(key)
+        """A task id from its stored key (``codec.id_key``)."""
+        tasks = self._task_ids
+        text = tasks.get(key)
+        if text is None:
+            if len(tasks) >= PLAN_CACHE:
+                tasks.clear()
+            text = tasks[key] = codec.id_from_key(key)
+        return text
 
-    def _id_text(self, key: bytes | str) -> str:
+    def _id_text(self, key: bytes) -> str:
+        """A checkpoint id from its stored key (``codec.ordered_id_key``)."""
         ids = self._ids
         if len(ids) >= PLAN_CACHE:
             ids.clear()
-        text = ids[key] = codec.id_from_key(key)
+        text = ids[key] = codec.ordered_id_from_key(key)
         return text

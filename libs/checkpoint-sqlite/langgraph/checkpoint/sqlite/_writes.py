@@ -57,8 +57,8 @@ class Writes(ValueCache):
         )
         meta = codec.dumps_metadata(get_checkpoint_metadata(config, metadata))
         parent = config["configurable"].get("checkpoint_id")
-        cid_key = codec.id_key(cid)
-        parent_key = codec.id_key(str(parent)) if parent else None
+        cid_key = codec.ordered_id_key(cid)
+        parent_key = codec.ordered_id_key(str(parent)) if parent else None
         fresh: list[tuple[dict[Any, bytes], Any, bytes]] = []
 
         def work() -> int:
@@ -136,7 +136,7 @@ class Writes(ValueCache):
         )
         if not rows:
             return
-        cid_key = codec.id_key(cid)
+        cid_key = codec.ordered_id_key(cid)
 
         def work() -> None:
             tid = self._thread_for_write(conn, thread_id)

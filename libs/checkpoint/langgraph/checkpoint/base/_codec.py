@@ -82,6 +82,7 @@ from langgraph.checkpoint.errors import (
 __all__ = [
     "BODY_FORMAT",
     "HASH_SIZE",
+    "MIN_ID",
     "INLINE_MAX",
     "LIST_MIN",
     "ElementRef",
@@ -107,8 +108,11 @@ __all__ = [
     "encode_checkpoint",
     "encode_value",
     "encode_writes",
+    "id_floor",
     "id_from_key",
     "id_key",
+    "ordered_id_from_key",
+    "ordered_id_key",
     "loads_metadata",
     "pack_typed",
     "page_size",
@@ -205,6 +209,72 @@ def id_from_key(key: bytes | str) -> str:
         h = key.hex()
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
     return key
+
+
+MIN_ID = "00000000-0000-0000-0000-000000000000"
+_MAX_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+_HYPHENS = frozenset((8, 13, 18, 23))
+_HEX_DIGITS = "0123456789abcdef"
+_HEX_SET = frozenset(_HEX_DIGITS)
+
+
+def _fits(position: int, char: str) -> bool:
+    """Whether ``char`` may stand at ``position`` of a canonical UUID text."""
+    return char == "-" if position in _HYPHENS else char in _HEX_SET
+
+
+def id_floor(value: str) -> str:
+    """The greatest canonical UUID text not above ``value`` (which is ``>= MIN_ID``)."""
+    k = 0
+    limit = min(len(value), 36)
+    while k < limit and _fits(k, value[k]):
+        k += 1
+    if k == 36:
+        return value[:36]
+    if k < len(value):  # value[k] does not fit at position k
+        char = value[k]
+        if k in _HYPHENS:
+            if char > "-":
+                return value[:k] + _MAX_ID[k:]
+        elif char > "f":
+            return value[:k] + _MAX_ID[k:]
+        elif "9" < char < "a":
+            return value[:k] + "9" + _MAX_ID[k + 1 :]
+    # value[:k] is followed by nothing or by a character below every one allowed there:
+    # the floor is below the prefix, so decrement its last non-zero hex digit
+    j = k - 1
+    while j in _HYPHENS or value[j] == "0":
+        j -= 1  # j >= 0: value >= MIN_ID
+    digit = _HEX_DIGITS[_HEX_DIGITS.index(value[j]) - 1]
+    return value[:j] + digit + _MAX_ID[j + 1 :]
+
+
+def ordered_id_key(checkpoint_id: str) -> bytes:
+    """A checkpoint id as bytes whose byte order is the ids' code point order.
+
+    A canonical (lowercase) UUID is ``0x01`` and its 16 bytes; an id below the smallest
+    UUID text :data:`MIN_ID` is ``0x00`` and its UTF-8; any other id is ``0x01``, the 16
+    bytes of the greatest canonical UUID text not above it (:func:`id_floor`), then its
+    UTF-8. A UUID's key is then a proper prefix of the keys of the ids it is the floor of,
+    which sort among themselves by their UTF-8, and ids with different floors sort by
+    their floors.
+    """
+    key = id_key(checkpoint_id)
+    if type(key) is bytes:
+        return b"\x01" + key
+    raw = checkpoint_id.encode("utf-8", "surrogatepass")
+    if checkpoint_id < MIN_ID:
+        return b"\x00" + raw
+    floor = id_floor(checkpoint_id)
+    return b"\x01" + bytes.fromhex(floor.replace("-", "")) + raw
+
+
+def ordered_id_from_key(raw: bytes) -> str:
+    """Inverse of :func:`ordered_id_key`."""
+    if len(raw) == 17 and raw[0] == 1:
+        h = raw.hex()
+        return f"{h[2:10]}-{h[10:14]}-{h[14:18]}-{h[18:22]}-{h[22:]}"
+    return raw[1 if raw[0] == 0 else 17 :].decode("utf-8", "surrogatepass")
 
 
 _SCHEME = re.compile(r"(\d{32})\.(\d\.\d+(?:e-\d+)?)\Z")
