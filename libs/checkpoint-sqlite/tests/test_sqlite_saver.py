@@ -419,3 +419,34 @@ def test_version_2_checkpoint_ids_upgrade_to_ordered_keys(
         assert version == len(q.MIGRATIONS) == 3
         stored = [r[0] for r in saver.conn.execute("SELECT cid FROM lg_checkpoints")]
         assert sorted(stored) == sorted(codec.ordered_id_key(i) for i in MIXED_IDS)
+
+
+MIXED_TASKS = [
+    "task-b",
+    "1ef00000-0000-6000-8000-000000000001",
+    "A",
+    "f0000000-0000-6000-8000-000000000001",
+    "1EF00000-0000-6000-8000-000000000001",
+]
+
+
+async def test_pending_writes_of_mixed_task_ids_sort_by_task_then_idx(db_path: str) -> None:
+    """Writes come back by (task id string, idx) even when UUID task ids (stored as blobs)
+    and other ids (text) share a checkpoint."""
+    from langgraph.checkpoint.base import empty_checkpoint
+
+    expected = sorted((t, i) for t in MIXED_TASKS for i in range(2))
+    with SqliteSaver.from_conn_string(db_path) as saver:
+        cp = dict(empty_checkpoint())
+        saved = saver.put({"configurable": {"thread_id": "t", "checkpoint_ns": ""}}, cp, {}, {})  # type: ignore[arg-type]
+        for task in MIXED_TASKS:
+            saver.put_writes(saved, [("c", (task, 0)), ("c", (task, 1))], task)
+        got = saver.get_tuple(saved)
+        assert got is not None
+        assert [w[2] for w in got.pending_writes or []] == expected
+        listed = list(saver.list({"configurable": {"thread_id": "t"}}))
+        assert [w[2] for w in listed[0].pending_writes or []] == expected
+    async with AsyncSqliteSaver.from_conn_string(db_path) as asaver:
+        got = await asaver.aget_tuple(saved)
+        assert got is not None
+        assert [w[2] for w in got.pending_writes or []] == expected

@@ -27,7 +27,7 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.base import _codec as codec
 from langgraph.checkpoint.sqlite import _sql as q
 from langgraph.checkpoint.sqlite._core import PLAN_CACHE, CacheMiss, Conn
-from langgraph.checkpoint.sqlite._values import ValueCache
+from langgraph.checkpoint.sqlite._values import ValueCache, task_ordered
 
 __all__ = ["ListPages", "Reads"]
 
@@ -272,7 +272,7 @@ class Reads(ValueCache):
                 if row is None or row[3] is None:
                     break
                 by_channel: dict[str, list[PendingWrite]] = {}
-                for w in conn.execute(q.GET_WRITES, (row[0],)):
+                for w in task_ordered(conn.execute(q.GET_WRITES, (row[0],)).fetchall()):
                     if w[1] in open_channels:
                         by_channel.setdefault(w[1], []).append(
                             codec.decode_write(w[0], w[1], w[2], loads)

@@ -28,7 +28,7 @@ from langgraph.checkpoint.sqlite._core import (
     config_of,
 )
 
-__all__ = ["ValueCache"]
+__all__ = ["ValueCache", "task_ordered"]
 
 _IMMUTABLE = frozenset((str, int, float, bool, bytes, type(None)))
 _Memo = tuple[bytes, bytes, list[int]]
@@ -77,6 +77,19 @@ def _fresh(vals: list[dict[Any, Any]], nested: list[tuple[int, Any]], n: int) ->
         d = out[i]
         d[k] = d[k].copy()
     return out
+
+
+def task_ordered(rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+    """Write rows (``task`` key first) as read with ``ORDER BY task, idx``, in the order of
+    their task ids' strings, then idx.
+
+    SQLite sorts every text key before every blob key, so the SQL order differs from the
+    ids' order only when a checkpoint has both kinds (UUID task ids are stored as 16-byte
+    blobs, others as text); those rows are sorted again here (stably: idx order stays).
+    """
+    if len({type(r[0]) for r in rows}) < 2:
+        return rows
+    return sorted(rows, key=lambda r: codec.id_from_key(r[0]))
 
 
 class ValueCache(EngineCore):
@@ -332,7 +345,7 @@ class ValueCache(EngineCore):
         if cid is None:
             cid = self._id_text(row[1])
         checkpoint, pending = codec.build_checkpoint(
-            plan, cid, blobs, elements, loads, ready, writes, self._id, decoded
+            plan, cid, blobs, elements, loads, ready, task_ordered(writes), self._id, decoded
         )
         parent = row[2]
         return CheckpointTuple(
