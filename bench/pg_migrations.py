@@ -2,7 +2,7 @@
 
 Creates schema ``migbench`` at version 10 (with the test suite's ``_create_old_schema``),
 fills it with N checkpoints and N pending-writes rows shaped like the bench workload's
-(1,000 threads, UUID-like text ids, 20 full list hashes per checkpoint), then runs
+(1,000 threads, UUID-like text ids, 20 list hashes per checkpoint), then runs
 ``setup()``, which logs each migration's duration, and drops the schema.
 
     uv run --no-sync python bench/pg_migrations.py [N] [--dsn DSN]

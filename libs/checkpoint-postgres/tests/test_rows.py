@@ -30,35 +30,16 @@ def _encoded() -> codec.EncodedCheckpoint:
     return codec.encode_checkpoint(cp, cp["channel_versions"], SERDE.dumps_typed)
 
 
-def _with_prefixes(body: bytes) -> list[object]:
-    """``body`` decoded, each list's full hashes replaced by their stored prefixes."""
-    parts = ormsgpack.unpackb(body)
-    lists = parts[9]
-    for i in range(1, len(lists), 2):
-        lists[i] = _rows.shorten(lists[i])
-    return parts
-
-
 def test_strip_and_restore_lists() -> None:
     enc = _encoded()
-    stripped, full = _rows.strip_lists(enc.body)
+    stripped, hashes = _rows.strip_lists(enc.body)
     assert len(stripped) < len(enc.body)
-    assert full == b"".join(codec.body_refs(enc.body)[1])
-    stored = _rows.shorten(full)
-    assert len(stored) == len(full) // 2 == 5 * _rows.HASH
-    assert stored == b"".join(h[: _rows.HASH] for h in codec.body_refs(enc.body)[1])
-    assert _rows.restore_lists(stripped, stored) == _with_prefixes(enc.body)
-    # an old body (full hashes inline, prefixes in the row since version 11) restores the
-    # same way
-    assert _rows.restore_lists(enc.body, stored) == _with_prefixes(enc.body)
+    assert hashes == b"".join(codec.body_refs(enc.body)[1])
+    assert _rows.restore_lists(stripped, hashes) == ormsgpack.unpackb(enc.body)
+    # an old body (hashes inline) restores to itself
+    assert _rows.restore_lists(enc.body, hashes) == ormsgpack.unpackb(enc.body)
     with pytest.raises(DeserializationError):
-        _rows.restore_lists(stripped, stored[:-1])
-
-
-def test_shorten_keeps_the_first_bytes_of_each_hash() -> None:
-    full = bytes(range(48))
-    assert _rows.shorten(full) == full[0:8] + full[16:24] + full[32:40]
-    assert _rows.shorten(b"") == b""
+        _rows.restore_lists(stripped, hashes[:-1])
 
 
 def test_body_without_lists_is_unchanged() -> None:
@@ -95,7 +76,7 @@ def test_task_keys_never_collide() -> None:
 
 
 def test_resolve_uses_known_elements_and_reports_missing_ones() -> None:
-    h = [bytes([i]) * _rows.HASH for i in range(4)]
+    h = [bytes([i]) * 16 for i in range(4)]
     packed = [b"\x01" + ormsgpack.packb(i) for i in range(4)]
     known = _rows.Lists(b"".join(h[:3]), packed[:3])
     # a prefix of what is known: nothing was sent
@@ -113,7 +94,7 @@ def test_resolve_uses_known_elements_and_reports_missing_ones() -> None:
 
 
 def test_ready_lists_slices_plain_payloads() -> None:
-    h = [bytes([i]) * _rows.HASH for i in range(3)]
+    h = [bytes([i]) * 16 for i in range(3)]
     packed = [b"\x01" + ormsgpack.packb({"i": i}) for i in range(3)]
     lists = _rows.Lists(b"".join(h), packed)
     ready, elements = _rows.ready_lists([h[0] + h[1], h[2]], lists)
@@ -126,13 +107,12 @@ def test_ready_lists_slices_plain_payloads() -> None:
 
 
 def test_known_lists_keep_the_longest_and_stay_bounded() -> None:
-    w = _rows.HASH
-    known = _rows.KnownLists(max_bytes=10 * w + 15)
-    long = _rows.Lists(b"a" * 2 * w, [b"\x01\x01", b"\x01\x02"])
+    known = _rows.KnownLists(max_bytes=200)
+    long = _rows.Lists(b"a" * 32, [b"\x01\x01", b"\x01\x02"])
     known.remember(b"t", b"", long)
-    known.remember(b"t", b"", _rows.Lists(b"a" * w, [b"\x01\x01"]))
+    known.remember(b"t", b"", _rows.Lists(b"a" * 16, [b"\x01\x01"]))
     assert known.get(b"t", b"") is long
-    known.remember(b"u", b"", _rows.Lists(b"b" * 10 * w, [b"\x01"] * 10))
+    known.remember(b"u", b"", _rows.Lists(b"b" * 160, [b"\x01"] * 10))
     assert known.get(b"t", b"") is None  # over the budget: forgotten
     known.forget_thread(b"u")
     assert known.get(b"u", b"") is None

@@ -172,8 +172,6 @@ class _AsyncCore(BasePostgresSaver):
                     except psycopg.OperationalError as exc:
                         _explain(exc, self.statement_timeout)
                         raise
-                    except psycopg.errors.CardinalityViolation as exc:
-                        raise self._ambiguous(params) from exc
         attempts = 2 if self.pool is not None else 1
         for attempt in range(attempts):
             try:
@@ -184,8 +182,6 @@ class _AsyncCore(BasePostgresSaver):
                 if attempt + 1 >= attempts or not _connection_lost(exc):
                     _explain(exc, self.statement_timeout)
                     raise
-            except psycopg.errors.CardinalityViolation as exc:
-                raise self._ambiguous(params) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     # ------------------------------------------------------------------ lifecycle
@@ -354,18 +350,11 @@ class _AsyncCore(BasePostgresSaver):
         List elements the parent checkpoint already holds are not sent; when the parent
         turns out to be gone (pruned or deleted meanwhile), the statement stores nothing
         and the put is repeated with every element.
-
-        Raises:
-            StorageError: a new list element's hash prefix is taken by another element
-                of the thread (see ``_rows``); nothing was stored.
         """
         params, next_config = self._put_params(config, checkpoint, metadata, new_versions)
-        stored = await self._afetch(self._stmts.put, params)
-        if not stored and params["p_hashes"]:
+        if not await self._afetch(self._stmts.put, params) and params["p_hashes"]:
             params, _ = self._put_params(config, checkpoint, metadata, new_versions, skip=False)
-            stored = await self._afetch(self._stmts.put, params)
-        if not stored:
-            raise self._refused(next_config)
+            await self._afetch(self._stmts.put, params)
         return next_config
 
     async def aput_writes(

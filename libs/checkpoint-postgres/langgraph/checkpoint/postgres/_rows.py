@@ -8,16 +8,6 @@ Bodies
     :func:`restore_lists` puts them back from the ``hashes`` column. Bodies written
     before this (full hashes in the body) read back unchanged.
 
-Element references
-    ``lg_elements`` keys each element by its full 16-byte hash; a checkpoint row refers
-    to it by the first :data:`HASH` (8) bytes of that hash, which halves the per-version
-    cost of a list. Within a thread a prefix must name one element: the put statement
-    refuses an element whose prefix is already taken by a different element (nothing is
-    stored and the put raises), and a read that finds two elements for one prefix fails
-    instead of picking one. With 64-bit prefixes a collision becomes likely only past
-    about 5 billion distinct elements in one thread. Every hash this module handles is a prefix
-    unless named ``full``.
-
 Task ids
     :func:`task_key` stores a canonical UUID task id as its 16 bytes and any other id as
     its UTF-8 bytes (a 16-byte one followed by ``0xFF``, which UTF-8 never contains, so
@@ -81,9 +71,6 @@ from langgraph.checkpoint.base import _codec as codec
 from langgraph.checkpoint.errors import DeserializationError
 
 __all__ = [
-    "FULL",
-    "HASH",
-    "shorten",
     "ByteaArray",
     "ByteaArrayDumper",
     "KnownLists",
@@ -104,30 +91,12 @@ __all__ = [
     "unpack_writes",
 ]
 
-HASH = 8
-"""Stored width of an element reference (a prefix of the element's full hash)."""
-FULL = codec.HASH_SIZE
-_UUID = 16  # bytes of a task id stored as a UUID
+HASH = codec.HASH_SIZE
 _LISTS = 9  # position of the list references in a body
-_SHORTEN: dict[int, tuple[struct.Struct, struct.Struct]] = {}
-
-
-def shorten(hashes: bytes) -> bytes:
-    """Full hashes (concatenated) -> their stored prefixes (concatenated)."""
-    n = len(hashes) // FULL
-    if not n:
-        return b""
-    pair = _SHORTEN.get(n)
-    if pair is None:
-        pair = (struct.Struct(">" + "Q8x" * n), struct.Struct(f">{n}Q"))
-        if len(_SHORTEN) < 4096:
-            _SHORTEN[n] = pair
-    return pair[1].pack(*pair[0].unpack(hashes))
 
 
 def strip_lists(body: bytes, parts: list[Any] | None = None) -> tuple[bytes, bytes]:
-    """``(body without list hashes, their concatenated full hashes)`` (see the module
-    docstring).
+    """``(body without list hashes, concatenated hashes)`` (see the module docstring).
 
     ``parts``: ``body`` already decoded (it is modified).
     """
@@ -140,7 +109,7 @@ def strip_lists(body: bytes, parts: list[Any] | None = None) -> tuple[bytes, byt
     for i in range(1, len(lists), 2):
         raw = lists[i]
         chunks.append(raw)
-        lists[i] = len(raw) // FULL
+        lists[i] = len(raw) // HASH
     return ormsgpack.packb(parts), b"".join(chunks)
 
 
@@ -148,13 +117,10 @@ def restore_lists(body: bytes, hashes: bytes) -> list[Any]:
     """The parsed body with its list hashes back (accepts old and stripped bodies)."""
     parts = codec.parse_body(body)
     lists = parts[_LISTS]
-    if lists:
+    if lists and type(lists[1]) is int:
         pos = 0
         for i in range(1, len(lists), 2):
-            count = lists[i]
-            if type(count) is not int:  # an old body: full hashes inline, prefixes in the row
-                count = len(count) // FULL
-            end = pos + count * HASH
+            end = pos + lists[i] * HASH
             if end > len(hashes):
                 raise DeserializationError("checkpoint list references are truncated")
             lists[i] = hashes[pos:end]
@@ -249,15 +215,15 @@ def task_key(task_id: str) -> bytes:
     if isinstance(key, bytes):
         return key
     raw = key.encode("utf-8", "surrogatepass")
-    return raw + b"\xff" if len(raw) == _UUID else raw
+    return raw + b"\xff" if len(raw) == HASH else raw
 
 
 def task_from_key(raw: bytes) -> str:
     """Inverse of :func:`task_key`."""
-    if len(raw) == _UUID:
+    if len(raw) == HASH:
         return codec.id_from_key(raw)
-    if len(raw) == _UUID + 1 and raw[_UUID] == 0xFF:
-        raw = raw[:_UUID]
+    if len(raw) == HASH + 1 and raw[HASH] == 0xFF:
+        raw = raw[:HASH]
     return raw.decode("utf-8", "surrogatepass")
 
 

@@ -9,15 +9,12 @@ Schema (our own design; see the package README):
 * ``lg_checkpoints``: one row per checkpoint. ``body`` is the shared codec's encoding of the
   checkpoint (small scalar values inline, serialized with the saver's serializer);
   ``blob_channels``/``blob_versions`` repeat the references the body makes to ``lg_blobs``
-  (keys, never values) and ``hashes`` holds the 8-byte hash prefixes of its list elements
-  (``_rows.HASH``; only there:
+  (keys, never values) and ``hashes`` holds the element hashes of its lists (only there:
   the body keeps their counts, see ``_rows.strip_lists``; older bodies kept both), so that one
   statement can join everything a read needs; ``metadata`` is JSONB with a GIN index for
   filters.
 * ``lg_blobs``: one value per (thread, namespace, channel, version), written once.
-* ``lg_elements``: elements of content-addressed lists, once per (thread, full 16-byte
-  hash); a hash prefix names one element of the thread (``put`` refuses a new element whose
-  prefix another element of the thread has: the ``clash`` check).
+* ``lg_elements``: elements of content-addressed lists, once per (thread, hash).
 * ``lg_writes``: pending writes, one row per (checkpoint, task) holding all the task's
   writes (``data``, framed by ``_rows.pack_writes``); task ids stored by ``_rows.task_key``
   (16 bytes for a UUID). ``put_writes`` inserts the row if absent; a later call for the
@@ -56,9 +53,7 @@ ADVISORY_LOCK_KEY = 0x6C67_636B_7074  # "lgckpt": serializes migrations across p
 # committed state, so a parent removed after the statement's snapshot is noticed, and the
 # parent (hence its elements, which garbage collection keeps while it is referenced) cannot
 # go away before the new checkpoint commits. If the check fails nothing is stored and the
-# saver puts again with every element. A put refused by the ``clash`` check (an element
-# whose hash prefix another element of the thread already has) stores nothing either; the
-# saver then raises.
+# saver puts again with every element.
 
 # Thread locks (transaction-level advisory locks keyed by a hash of schema + thread id, see
 # ``BasePostgresSaver._lock_key``): ``put`` and ``copy_thread`` hold the thread's lock in
@@ -178,29 +173,7 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
     # cost ~70 bytes per checkpoint, and the planner sometimes preferred it to the primary
     # key for "latest of a thread", scanning the newest checkpoints of every thread
     "DROP INDEX IF EXISTS {checkpoints_id_idx_q}",
-    # v11: a checkpoint row refers to each list element by the first 8 bytes of its hash
-    # (``_rows.HASH``) instead of all 16, which must then name one element per thread
-    (
-        """
-        DO $$
-        BEGIN
-            IF EXISTS (SELECT 1 FROM {elements} GROUP BY thread_id, substr(hash, 1, 8)
-                       HAVING count(*) > 1) THEN
-                RAISE EXCEPTION 'lg_elements holds two list elements of one thread whose'
-                    ' hashes share their first 8 bytes: this version cannot refer to them;'
-                    ' keep the previous release of langgraph-checkpoint-postgres';
-            END IF;
-        END
-        $$
-        """,
-        """
-        UPDATE {checkpoints} SET hashes = (
-            SELECT string_agg(substr(hashes, 16 * i + 1, 8), ''::bytea ORDER BY i)
-            FROM generate_series(0, length(hashes) / 16 - 1) AS i)
-        WHERE length(hashes) > 0
-        """,
-    ),
-    # v12: checkpoint ids as order-preserving bytea (``_rows.id_key``): 17 bytes for a
+    # v11: checkpoint ids as order-preserving bytea (``_rows.id_key``): 17 bytes for a
     # UUID instead of 37. The temporary function is ``_rows.id_key`` on the UTF-8 bytes of
     # an id (the canonical pattern is ASCII and a non-ASCII character's first byte is above
     # every ASCII byte, so comparing bytes at the first misfit equals comparing characters)
@@ -277,8 +250,7 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
 # Every read (get_tuple, a page of list) returns one row per checkpoint:
 #   thread_id, checkpoint_ns, checkpoint_id, parent_id, body, hashes, metadata (text),
 #   blobs: values of the blobs the checkpoint refers to, in reference order (NULL: absent),
-#   elems: list elements, one per hash prefix (a prefix matching two elements is an
-#          error, never a guess); NULL as a whole when ``hashes`` is a
+#   elems: list elements, one per hash position; NULL as a whole when ``hashes`` is a
 #          prefix of ``%(known)b`` (the client holds them), NULL at a position whose hash
 #          equals the same position of ``%(known)b``, or whose element is missing,
 #   w_task, w_data: task ids and ``data`` of the pending-writes rows (NULL when none).
@@ -294,13 +266,12 @@ SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, c.has
     ) AS blobs,
     CASE WHEN substr(%(known)b::bytea, 1, length(c.hashes)) = c.hashes THEN NULL ELSE ARRAY(
         SELECT CASE
-            WHEN substr(c.hashes, 8 * i + 1, 8) = substr(%(known)b::bytea, 8 * i + 1, 8)
+            WHEN substr(c.hashes, 16 * i + 1, 16) = substr(%(known)b::bytea, 16 * i + 1, 16)
             THEN NULL
             ELSE (SELECT e.value FROM {elements} e
-                  WHERE e.thread_id = c.thread_id AND e.hash BETWEEN substr(c.hashes, 8 * i + 1, 8)
-                      AND substr(c.hashes, 8 * i + 1, 8) || '\\xffffffffffffffff'::bytea)
+                  WHERE e.thread_id = c.thread_id AND e.hash = substr(c.hashes, 16 * i + 1, 16))
             END
-        FROM generate_series(0, length(c.hashes) / 8 - 1) AS i
+        FROM generate_series(0, length(c.hashes) / 16 - 1) AS i
         ORDER BY i
     ) END AS elems,
     w.w_task, w.w_data
@@ -426,18 +397,11 @@ class Statements:
                       AND c.checkpoint_id = %(parent_id)s::bytea
                       AND substr(c.hashes, 1, length(%(p_hashes)s::bytea)) = %(p_hashes)s::bytea
                     FOR KEY SHARE OF c
-                ), clash AS (
-                    SELECT 1 FROM unnest(%(e_hash)b::bytea[]) AS n(hash)
-                    JOIN {elements} o ON o.thread_id = %(thread_id)s
-                        AND o.hash BETWEEN substr(n.hash, 1, 8)
-                            AND substr(n.hash, 1, 8) || '\\xffffffffffffffff'::bytea
-                        AND o.hash <> n.hash
-                    LIMIT 1
                 ), e AS (
                     INSERT INTO {elements} (thread_id, hash, value)
                     SELECT %(thread_id)s, x.hash, x.value
                     FROM unnest(%(e_hash)b::bytea[], %(e_value)b::bytea[]) AS x(hash, value)
-                    WHERE EXISTS (SELECT 1 FROM lk) AND NOT EXISTS (SELECT 1 FROM clash)
+                    WHERE EXISTS (SELECT 1 FROM lk)
                     ON CONFLICT DO NOTHING
                 ), b AS (
                     INSERT INTO {blobs} (thread_id, checkpoint_ns, channel, version, value)
@@ -452,8 +416,7 @@ class Statements:
                 SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(parent_id)s, %(body)s,
                     %(blob_channels)b::bytea[], %(blob_versions)b::bytea[], %(hashes)s,
                     %(metadata)s::jsonb
-                WHERE (length(%(p_hashes)s::bytea) = 0 OR EXISTS (SELECT 1 FROM p))
-                    AND NOT EXISTS (SELECT 1 FROM clash)
+                WHERE length(%(p_hashes)s::bytea) = 0 OR EXISTS (SELECT 1 FROM p)
                 """,
                 upsert_checkpoint,
             ).as_bytes(None),
@@ -556,8 +519,7 @@ class Statements:
                 DELETE FROM {elements} e WHERE e.thread_id = ANY(%(threads)b)
                   AND NOT EXISTS (
                     SELECT 1 FROM {checkpoints} c
-                    WHERE c.thread_id = e.thread_id
-                      AND position(substr(e.hash, 1, 8) IN c.hashes) > 0)
+                    WHERE c.thread_id = e.thread_id AND position(e.hash IN c.hashes) > 0)
                 """
             ),
             lock_threads=sql.SQL(

@@ -32,11 +32,7 @@ from langgraph.checkpoint.base import (
     require_thread_id,
 )
 from langgraph.checkpoint.base import _codec as codec
-from langgraph.checkpoint.errors import (
-    DeserializationError,
-    InvalidConfigError,
-    StorageError,
-)
+from langgraph.checkpoint.errors import InvalidConfigError
 from langgraph.checkpoint.postgres import _rows
 from langgraph.checkpoint.postgres._sql import Query, Statements
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
@@ -79,17 +75,6 @@ _CURSOR_CONDITION = sql.SQL(
     "(%(cursor_id)s::bytea IS NULL OR (checkpoint_id, thread_id, checkpoint_ns)"
     " < (%(cursor_id)s, %(cursor_thread)s, %(cursor_ns)s))"
 )
-
-
-def _prefix_clash(thread_id: str, checkpoint_id: str, full: bytes | None) -> StorageError:
-    """The error of a put refused because an element's hash prefix names another element."""
-    which = f" (hash {full.hex()})" if full is not None else ""
-    return StorageError(
-        f"put: checkpoint {checkpoint_id!r} of thread {thread_id!r} holds a list element"
-        f"{which} whose {_rows.HASH}-byte hash prefix is already used by a different element"
-        " of the thread; nothing was stored (with 64-bit prefixes this needs billions of"
-        " distinct elements in one thread to become likely)"
-    )
 
 
 def _config(thread_id: str, ns: str, checkpoint_id: str) -> RunnableConfig:
@@ -209,26 +194,27 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             b_value.append(codec.encode_value(value, dumps))
         parts = codec.parse_body(enc.body)
         keys = codec.blob_keys(parts)
-        body, full = _rows.strip_lists(enc.body, parts) if enc.elements else (enc.body, b"")
-        hashes = _rows.shorten(full)  # rows refer to elements by hash prefix (see _rows)
+        body, hashes = _rows.strip_lists(enc.body, parts) if enc.elements else (enc.body, b"")
         parent_id = config["configurable"].get("checkpoint_id") or None
         # Elements the parent checkpoint holds in the same leading positions are not sent
         # again: the statement checks the parent's hashes and locks its row (see _sql.py)
         known = self._known.get(thread_key, ns_key) if skip and parent_id and hashes else None
         shared = _rows.common_positions(hashes, known.hashes) if known is not None else 0
-        send: dict[bytes, bytes] = {}  # full hash -> packed element
-        prefixes: dict[bytes, bytes] = {}
+        held: dict[bytes, bytes] = {}  # elements the parent holds: packed bytes known here
+        if known is not None:
+            for i in range(shared):
+                held.setdefault(hashes[i * _rows.HASH : (i + 1) * _rows.HASH], known.packed[i])
+        send: dict[bytes, bytes] = {}
         for elem in enc.elements[shared:]:
-            if elem.hash in send:
-                continue
-            if prefixes.setdefault(elem.hash[: _rows.HASH], elem.hash) != elem.hash:
-                raise _prefix_clash(thread_id, checkpoint_id, elem.hash)
-            data = elem.data
-            send[elem.hash] = data if data is not None else codec.encode_value(elem.value, dumps)
+            if elem.hash not in held and elem.hash not in send:
+                data = elem.data
+                send[elem.hash] = (
+                    data if data is not None else codec.encode_value(elem.value, dumps)
+                )
         e_hash, e_value = arr(send), arr(send.values())
         if hashes:
-            positions = known.packed[:shared] if known is not None else []
-            positions.extend(send[e.hash] for e in enc.elements[shared:])
+            by_hash = {**held, **send}
+            positions = [by_hash[e.hash] for e in enc.elements]
             self._known.remember(thread_key, ns_key, _rows.Lists(hashes, positions))
         params = {
             "lock": self._lock_key(thread_key),
@@ -249,23 +235,6 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             "b_value": b_value,
         }
         return params, _config(thread_id, ns, checkpoint_id)
-
-    def _refused(self, stored: RunnableConfig) -> StorageError:
-        """The error of a put the statement refused even with every element sent."""
-        conf = stored["configurable"]
-        self._known.forget_thread(_k(conf["thread_id"]))  # it may hold the refused elements
-        return _prefix_clash(conf["thread_id"], conf["checkpoint_id"], None)
-
-    @staticmethod
-    def _ambiguous(params: Mapping[str, Any]) -> DeserializationError:
-        """The error of a read that found two elements for one stored hash prefix."""
-        thread = params.get("thread_id")
-        where = f" of thread {_t(thread)!r}" if isinstance(thread, bytes) else ""
-        return DeserializationError(
-            f"a checkpoint{where} refers to a list element by a hash prefix that two stored"
-            " elements share (storage damaged: an element was added without the put"
-            " statement's check); nothing was returned"
-        )
 
     def _writes_params(
         self,
@@ -367,7 +336,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         key = (body, hashes)
         plan = self._plans.get(key)
         if plan is None:
-            plan = codec.plan_body(_rows.restore_lists(body, hashes), hash_size=_rows.HASH)
+            plan = codec.plan_body(_rows.restore_lists(body, hashes))
             if len(self._plans) >= 4096:
                 self._plans.clear()
             self._plans[key] = plan

@@ -867,16 +867,11 @@ class BodyPlan:
     scalars: Any = None
     """Decoded inline values, filled by the first :func:`build_checkpoint`: a tuple when
     every one is an immutable scalar (then shared by later builds), False otherwise."""
-    hash_size: int = HASH_SIZE
-    """Width of the element hashes in ``lists`` (a saver may store them shortened)."""
 
 
-def plan_body(body: bytes | list[Any], hash_size: int = HASH_SIZE) -> BodyPlan:
+def plan_body(body: bytes | list[Any]) -> BodyPlan:
     """Decode the value-independent part of a body once (additive fast path of
-    :func:`decode_checkpoint`; same result through :func:`build_checkpoint`).
-
-    ``hash_size``: width of each element hash in the body's list references (savers
-    that store shortened hashes restore them into the body before planning it)."""
+    :func:`decode_checkpoint`; same result through :func:`build_checkpoint`)."""
     parts = parse_body(body)
     table = [_dec_version(v) for v in parts[3]]
     cv = parts[4]
@@ -915,7 +910,6 @@ def plan_body(body: bytes | list[Any], hash_size: int = HASH_SIZE) -> BodyPlan:
             for i in range(0, len(list_refs), 2)
         ],
         parts[10],
-        hash_size=hash_size,
     )
 
 
@@ -971,8 +965,7 @@ def build_checkpoint(
         ready = lists.get(raw) if lists else None
         if ready is None:
             try:
-                size = plan.hash_size
-                elems = [elements[raw[j : j + size]] for j in range(0, len(raw), size)]
+                elems = [elements[raw[j : j + HASH_SIZE]] for j in range(0, len(raw), HASH_SIZE)]
             except KeyError as exc:
                 raise DeserializationError(
                     f"checkpoint {checkpoint_id!r}: channel {ch!r} refers to a missing list "
