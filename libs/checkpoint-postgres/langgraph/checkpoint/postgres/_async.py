@@ -352,7 +352,9 @@ class _AsyncCore(BasePostgresSaver):
         and the put is repeated with every element.
         """
         params, next_config = self._put_params(config, checkpoint, metadata, new_versions)
-        if not await self._afetch(self._stmts.put, params) and params["p_hashes"]:
+        if not await self._afetch(self._stmts.put, params) and (
+            params["p_chunks"] or params["p_rest"]
+        ):
             params, _ = self._put_params(config, checkpoint, metadata, new_versions, skip=False)
             await self._afetch(self._stmts.put, params)
         return next_config

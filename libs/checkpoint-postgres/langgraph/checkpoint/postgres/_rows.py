@@ -40,6 +40,19 @@ Array parameters
     Where the registration is not visible (a connection with its own copied adapter map),
     psycopg falls back to its list dumper: same value, only slower.
 
+Chunked references
+    A checkpoint row refers to its list elements through content-defined chunks, so a
+    long list costs a few references per checkpoint instead of one per element.
+    :func:`chunk_hashes` cuts the concatenated element hashes after an element whose
+    hash ends with two zero bits once the chunk holds at least ``CHUNK_MIN`` hashes (at
+    ``CHUNK_MAX`` regardless). A cut depends only on the hashes since the previous cut,
+    so a list that grows keeps the chunks of its older versions, and an edit changes
+    only the chunks around it. Each complete chunk is stored once per thread as an
+    element (``lg_elements``) whose value is its hashes and whose hash is
+    :func:`chunk_key` (BLAKE2b personalized with ``lg-chunk``, so it never equals an
+    element's hash, which is not personalized); the row keeps the chunk keys (``chunks``) and the hashes after
+    the last cut (``hashes``). Reads expand the chunks on the server.
+
 Known elements
     :class:`KnownLists` remembers, per (thread, namespace), the element hashes and
     packed bytes of the last list read or written. Elements are content-addressed and
@@ -57,6 +70,7 @@ Decoding a ``list()`` page
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import threading
 from collections.abc import Callable, Iterable
@@ -73,7 +87,10 @@ from langgraph.checkpoint.errors import DeserializationError
 __all__ = [
     "ByteaArray",
     "ByteaArrayDumper",
+    "Chunked",
     "KnownLists",
+    "chunk_hashes",
+    "chunk_key",
     "Lists",
     "PageLists",
     "merge_writes",
@@ -92,6 +109,58 @@ __all__ = [
 ]
 
 HASH = codec.HASH_SIZE
+CHUNK_MIN = 6
+CHUNK_MAX = 64
+_CHUNK_MASK = 3  # a cut after one hash in four, past CHUNK_MIN
+
+
+def chunk_key(value: bytes) -> bytes:
+    """The ``lg_elements`` hash of a chunk of element hashes (see the module docstring)."""
+    return hashlib.blake2b(value, digest_size=HASH, person=b"lg-chunk").digest()
+
+
+def chunk_ends(hashes: bytes) -> list[int]:
+    """Where the complete chunks of ``hashes`` end, in element positions."""
+    ends: list[int] = []
+    start = 0
+    for i in range(len(hashes) // HASH):
+        size = i + 1 - start
+        if size >= CHUNK_MAX or (
+            size >= CHUNK_MIN and hashes[(i + 1) * HASH - 1] & _CHUNK_MASK == 0
+        ):
+            ends.append(i + 1)
+            start = i + 1
+    return ends
+
+
+@dataclass(slots=True)
+class Chunked:
+    """A row's list references cut into chunks (see :func:`chunk_hashes`)."""
+
+    ends: list[int]
+    """Element position after each complete chunk."""
+    keys: list[bytes]
+    """Each chunk's ``lg_elements`` hash."""
+    values: list[bytes]
+    """Each chunk's hashes."""
+    tail: bytes
+    """The hashes after the last complete chunk."""
+
+    def row_chunks(self) -> bytes:
+        return b"".join(self.keys)
+
+
+def chunk_hashes(hashes: bytes) -> Chunked:
+    """Cut concatenated element hashes into content-defined chunks and a tail."""
+    ends = chunk_ends(hashes)
+    values: list[bytes] = []
+    start = 0
+    for end in ends:
+        values.append(hashes[start * HASH : end * HASH])
+        start = end
+    return Chunked(ends, [chunk_key(v) for v in values], values, hashes[start * HASH :])
+
+
 _LISTS = 9  # position of the list references in a body
 
 
@@ -243,6 +312,13 @@ class Lists:
     """Concatenated msgpack payloads (every element plain), filled on demand."""
     ends: list[int] | None = None
     plain: bool | None = None
+    cut: Chunked | None = None
+    """``hashes`` cut into chunks, filled on demand."""
+
+    def chunked(self) -> Chunked:
+        if self.cut is None:
+            self.cut = chunk_hashes(self.hashes)
+        return self.cut
 
     def plain_payload(self) -> tuple[bytes, list[int]] | None:
         """``(payload, ends)`` when every element is a plain msgpack value."""

@@ -9,12 +9,15 @@ Schema (our own design; see the package README):
 * ``lg_checkpoints``: one row per checkpoint. ``body`` is the shared codec's encoding of the
   checkpoint (small scalar values inline, serialized with the saver's serializer);
   ``blob_channels``/``blob_versions`` repeat the references the body makes to ``lg_blobs``
-  (keys, never values) and ``hashes`` holds the element hashes of its lists (only there:
-  the body keeps their counts, see ``_rows.strip_lists``; older bodies kept both), so that one
-  statement can join everything a read needs; ``metadata`` is JSONB with a GIN index for
-  filters.
+  (keys, never values) and ``chunks``/``hashes`` hold the element hashes of its lists (only
+  there: the body keeps their counts, see ``_rows.strip_lists``; older bodies kept both):
+  ``chunks`` the keys of the complete content-defined chunks of the concatenated hashes,
+  each stored once in ``lg_elements`` (``_rows.chunk_hashes``), ``hashes`` the hashes
+  after the last chunk. So one statement can join everything a read needs; ``metadata``
+  is JSONB with a GIN index for filters.
 * ``lg_blobs``: one value per (thread, namespace, channel, version), written once.
-* ``lg_elements``: elements of content-addressed lists, once per (thread, hash).
+* ``lg_elements``: elements of content-addressed lists and chunks of their hashes, once
+  per (thread, hash).
 * ``lg_writes``: pending writes, one row per (checkpoint, task) holding all the task's
   writes (``data``, framed by ``_rows.pack_writes``); task ids stored by ``_rows.task_key``
   (16 bytes for a UUID). ``put_writes`` inserts the row if absent; a later call for the
@@ -48,8 +51,11 @@ would otherwise render a composed statement again at every execution)."""
 ADVISORY_LOCK_KEY = 0x6C67_636B_7074  # "lgckpt": serializes migrations across processes
 
 # Elements not sent again: ``put`` omits the list elements its parent checkpoint holds at the
-# same leading positions (``p_hashes``: their hashes). The statement checks that the parent
-# row exists with those hashes and locks it (FOR KEY SHARE): a locking read sees the latest
+# same leading positions, and the chunks made of them. The chunks are deterministic, so
+# the parent's references start with the complete chunks of those positions
+# (``p_chunks``) followed by the rest of them (``p_rest``), at the start of the parent's
+# next chunk or of its tail. The statement checks that the parent row exists with those
+# references and locks it (FOR KEY SHARE): a locking read sees the latest
 # committed state, so a parent removed after the statement's snapshot is noticed, and the
 # parent (hence its elements, which garbage collection keeps while it is referenced) cannot
 # go away before the new checkpoint commits. If the check fails nothing is stored and the
@@ -245,17 +251,27 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
         """,
         "DROP FUNCTION {id_key_fn}(text)",
     ),
+    # v12: list references in content-defined chunks (``_rows.chunk_hashes``): ``chunks``
+    # holds the keys of the complete chunks (stored in ``lg_elements``), ``hashes`` the
+    # rest. Rows written before keep every hash in ``hashes`` (no chunks), which reads
+    # the same; the default costs no rewrite
+    "ALTER TABLE {checkpoints} ADD COLUMN chunks bytea NOT NULL DEFAULT ''::bytea",
 ]
 
 # Every read (get_tuple, a page of list) returns one row per checkpoint:
-#   thread_id, checkpoint_ns, checkpoint_id, parent_id, body, hashes, metadata (text),
+#   thread_id, checkpoint_ns, checkpoint_id, parent_id, body, metadata (text),
+#   hashes: every element hash of the lists (chunks expanded, then the tail; NULL when
+#          a chunk is missing). Chunks the client holds are not looked up: when the
+#          row's chunk keys start ``%(known_chunks)b`` (the keys of the chunks of
+#          ``%(known)b``, ending at the positions ``%(known_ends)s``), their hashes are
+#          the matching prefix of ``%(known)b``,
 #   blobs: values of the blobs the checkpoint refers to, in reference order (NULL: absent),
 #   elems: list elements, one per hash position; NULL as a whole when ``hashes`` is a
 #          prefix of ``%(known)b`` (the client holds them), NULL at a position whose hash
 #          equals the same position of ``%(known)b``, or whose element is missing,
 #   w_task, w_data: task ids and ``data`` of the pending-writes rows (NULL when none).
 _READ = """
-SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, c.hashes,
+SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, h.hashes,
     c.metadata::text,
     ARRAY(
         SELECT b.value
@@ -264,18 +280,35 @@ SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, c.has
             AND b.channel = r.channel AND b.version = r.version
         ORDER BY r.o
     ) AS blobs,
-    CASE WHEN substr(%(known)b::bytea, 1, length(c.hashes)) = c.hashes THEN NULL ELSE ARRAY(
+    CASE WHEN substr(%(known)b::bytea, 1, length(h.hashes)) = h.hashes THEN NULL ELSE ARRAY(
         SELECT CASE
-            WHEN substr(c.hashes, 16 * i + 1, 16) = substr(%(known)b::bytea, 16 * i + 1, 16)
+            WHEN substr(h.hashes, 16 * i + 1, 16) = substr(%(known)b::bytea, 16 * i + 1, 16)
             THEN NULL
             ELSE (SELECT e.value FROM {elements} e
-                  WHERE e.thread_id = c.thread_id AND e.hash = substr(c.hashes, 16 * i + 1, 16))
+                  WHERE e.thread_id = c.thread_id AND e.hash = substr(h.hashes, 16 * i + 1, 16))
             END
-        FROM generate_series(0, length(c.hashes) / 16 - 1) AS i
+        FROM generate_series(0, length(h.hashes) / 16 - 1) AS i
         ORDER BY i
     ) END AS elems,
     w.w_task, w.w_data
 FROM ({page}) c
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN c.chunks = ''::bytea THEN c.hashes
+    WHEN substr(%(known_chunks)b::bytea, 1, length(c.chunks)) = c.chunks
+    THEN substr(%(known)b::bytea, 1, 16 * (%(known_ends)s::int4[])[length(c.chunks) / 16])
+        || c.hashes
+    ELSE (
+        SELECT CASE WHEN count(k.value) = count(*)
+            THEN string_agg(k.value, ''::bytea ORDER BY i) END
+        FROM generate_series(0, length(c.chunks) / 16 - 1) AS i
+        LEFT JOIN LATERAL (
+            SELECT e.value FROM {elements} e
+            WHERE e.thread_id = c.thread_id AND e.hash = substr(c.chunks, 16 * i + 1, 16)
+            LIMIT 1
+        ) k ON true
+    ) || c.hashes END AS hashes
+    OFFSET 0  -- computed once per row, not copied into each use
+) h
 LEFT JOIN LATERAL (
     SELECT array_agg(x.task_id) AS w_task, array_agg(x.data) AS w_data
     FROM {writes} x
@@ -288,7 +321,7 @@ _READ_ORDER = "\nORDER BY c.checkpoint_id DESC, c.thread_id DESC, c.checkpoint_n
 
 _PAGE_COLUMNS = (
     "thread_id, checkpoint_ns, checkpoint_id, parent_id, body, blob_channels, blob_versions,"
-    " hashes, metadata"
+    " hashes, metadata, chunks"
 )
 
 
@@ -365,7 +398,8 @@ class Statements:
             ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
                 parent_id = EXCLUDED.parent_id, body = EXCLUDED.body,
                 blob_channels = EXCLUDED.blob_channels, blob_versions = EXCLUDED.blob_versions,
-                hashes = EXCLUDED.hashes, metadata = EXCLUDED.metadata
+                hashes = EXCLUDED.hashes, metadata = EXCLUDED.metadata,
+                chunks = EXCLUDED.chunks
             RETURNING 1
         """
         return cls(
@@ -395,7 +429,13 @@ class Statements:
                     SELECT 1 FROM {checkpoints} c, lk
                     WHERE c.thread_id = %(thread_id)s AND c.checkpoint_ns = %(ns)s
                       AND c.checkpoint_id = %(parent_id)s::bytea
-                      AND substr(c.hashes, 1, length(%(p_hashes)s::bytea)) = %(p_hashes)s::bytea
+                      AND substr(c.chunks, 1, length(%(p_chunks)s::bytea)) = %(p_chunks)s::bytea
+                      AND (length(%(p_rest)s::bytea) = 0 OR substr(
+                        CASE WHEN length(c.chunks) > length(%(p_chunks)s::bytea)
+                        THEN (SELECT e.value FROM {elements} e
+                              WHERE e.thread_id = c.thread_id
+                                AND e.hash = substr(c.chunks, length(%(p_chunks)s::bytea) + 1, 16))
+                        ELSE c.hashes END, 1, length(%(p_rest)s::bytea)) = %(p_rest)s::bytea)
                     FOR KEY SHARE OF c
                 ), e AS (
                     INSERT INTO {elements} (thread_id, hash, value)
@@ -412,11 +452,12 @@ class Statements:
                     ON CONFLICT DO NOTHING
                 )
                 INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
-                    body, blob_channels, blob_versions, hashes, metadata)
+                    body, blob_channels, blob_versions, hashes, metadata, chunks)
                 SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(parent_id)s, %(body)s,
                     %(blob_channels)b::bytea[], %(blob_versions)b::bytea[], %(hashes)s,
-                    %(metadata)s::jsonb
-                WHERE length(%(p_hashes)s::bytea) = 0 OR EXISTS (SELECT 1 FROM p)
+                    %(metadata)s::jsonb, %(chunks)s
+                WHERE length(%(p_chunks)s::bytea) + length(%(p_rest)s::bytea) = 0
+                    OR EXISTS (SELECT 1 FROM p)
                 """,
                 upsert_checkpoint,
             ).as_bytes(None),
@@ -477,9 +518,9 @@ class Statements:
                     DO UPDATE SET data = EXCLUDED.data, task_path = EXCLUDED.task_path
                 )
                 INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
-                    body, blob_channels, blob_versions, hashes, metadata)
+                    body, blob_channels, blob_versions, hashes, metadata, chunks)
                 SELECT %(dst)s, checkpoint_ns, checkpoint_id, parent_id, body, blob_channels,
-                    blob_versions, hashes, metadata
+                    blob_versions, hashes, metadata, chunks
                 FROM {checkpoints} WHERE thread_id = %(src)s
                 """,
                 upsert_checkpoint,
@@ -516,10 +557,20 @@ class Statements:
             ),
             gc_elements=q(
                 """
+                WITH live_chunks AS MATERIALIZED (
+                    SELECT k.thread_id, k.value FROM {elements} k
+                    WHERE k.thread_id = ANY(%(threads)b) AND EXISTS (
+                        SELECT 1 FROM {checkpoints} c
+                        WHERE c.thread_id = k.thread_id AND position(k.hash IN c.chunks) > 0)
+                )
                 DELETE FROM {elements} e WHERE e.thread_id = ANY(%(threads)b)
                   AND NOT EXISTS (
                     SELECT 1 FROM {checkpoints} c
-                    WHERE c.thread_id = e.thread_id AND position(e.hash IN c.hashes) > 0)
+                    WHERE c.thread_id = e.thread_id AND (position(e.hash IN c.hashes) > 0
+                        OR position(e.hash IN c.chunks) > 0))
+                  AND NOT EXISTS (
+                    SELECT 1 FROM live_chunks l
+                    WHERE l.thread_id = e.thread_id AND position(e.hash IN l.value) > 0)
                 """
             ),
             lock_threads=sql.SQL(

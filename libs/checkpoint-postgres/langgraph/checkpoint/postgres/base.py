@@ -32,7 +32,7 @@ from langgraph.checkpoint.base import (
     require_thread_id,
 )
 from langgraph.checkpoint.base import _codec as codec
-from langgraph.checkpoint.errors import InvalidConfigError
+from langgraph.checkpoint.errors import DeserializationError, InvalidConfigError
 from langgraph.checkpoint.postgres import _rows
 from langgraph.checkpoint.postgres._sql import Query, Statements
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
@@ -48,6 +48,14 @@ PRUNE_STRATEGIES = ("keep_latest", "delete")
 def _pg_version_key(key: Any) -> bytes:
     """A channel version key as bytes (the codec returns bytes for the string scheme)."""
     return key if isinstance(key, bytes) else ormsgpack.packb(key)
+
+
+def _known_params(known: _rows.Lists | None) -> dict[str, Any]:
+    """The parameters of a read that describe the list elements this saver holds."""
+    if known is None:
+        return {"known": b"", "known_chunks": b"", "known_ends": []}
+    cut = known.chunked()
+    return {"known": known.hashes, "known_chunks": cut.row_chunks(), "known_ends": cut.ends}
 
 
 def _k(text: str) -> bytes:
@@ -157,9 +165,9 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         """Parameters of ``put`` and the config it returns.
 
         With ``skip``, list elements the parent checkpoint holds at the same leading
-        positions (as last seen by this saver) are not sent; ``p_hashes`` is then the
-        prefix of hashes the statement must find in the parent, else it stores nothing
-        and the caller puts again with ``skip=False``.
+        positions (as last seen by this saver) are not sent; ``p_chunks``/``p_rest`` are
+        then the references the statement must find at the start of the parent's (see
+        ``_sql.py``), else it stores nothing and the caller puts again with ``skip=False``.
         """
         thread_id = require_thread_id(config, "put")
         ns = require_checkpoint_ns(config, "put")
@@ -211,22 +219,31 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
                 send[elem.hash] = (
                     data if data is not None else codec.encode_value(elem.value, dumps)
                 )
+        # list references in chunks; chunks inside the shared positions exist (the
+        # parent refers to them), the others are sent with the new elements
+        cut = _rows.chunk_hashes(hashes)
+        held_chunks = sum(1 for end in cut.ends if end <= shared)
+        rest_from = cut.ends[held_chunks - 1] if held_chunks else 0
+        for key, value in zip(cut.keys[held_chunks:], cut.values[held_chunks:], strict=True):
+            send.setdefault(key, value)
         e_hash, e_value = arr(send), arr(send.values())
         if hashes:
             by_hash = {**held, **send}
             positions = [by_hash[e.hash] for e in enc.elements]
-            self._known.remember(thread_key, ns_key, _rows.Lists(hashes, positions))
+            self._known.remember(thread_key, ns_key, _rows.Lists(hashes, positions, cut=cut))
         params = {
             "lock": self._lock_key(thread_key),
             "thread_id": thread_key,
             "ns": ns_key,
             "checkpoint_id": _rows.id_key(checkpoint_id),
             "parent_id": _rows.id_key(str(parent_id)) if parent_id else None,
-            "p_hashes": hashes[: shared * _rows.HASH],
+            "p_chunks": b"".join(cut.keys[:held_chunks]),
+            "p_rest": hashes[rest_from * _rows.HASH : shared * _rows.HASH],
             "body": body,
             "blob_channels": arr([_k(k[0]) for k in keys]),
             "blob_versions": arr([_pg_version_key(k[1]) for k in keys]),
-            "hashes": hashes,
+            "hashes": cut.tail,
+            "chunks": cut.row_chunks(),
             "metadata": meta,
             "e_hash": e_hash,
             "e_value": e_value,
@@ -282,11 +299,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         checkpoint_id = configurable.get("checkpoint_id")
         thread, ns_key = _k(thread_id), _k(ns)
         known = self._known.get(thread, ns_key)
-        params: dict[str, Any] = {
-            "thread_id": thread,
-            "ns": ns_key,
-            "known": known.hashes if known is not None else b"",
-        }
+        params: dict[str, Any] = {"thread_id": thread, "ns": ns_key, **_known_params(known)}
         if checkpoint_id:
             params["checkpoint_id"] = _rows.id_key(str(checkpoint_id))
             return self._stmts.get_by_id, params, known
@@ -295,14 +308,13 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
     def _list_query(self, plan: codec.ListPlan) -> tuple[Query, dict[str, Any], Any]:
         """Statement, parameters and known lists of the pages of ``list``."""
         conds: list[sql.Composable] = []
-        params: dict[str, Any] = {"known": b""}
         known = None
+        params: dict[str, Any] = {}
         if plan.thread_id is not None:
             conds.append(sql.SQL("thread_id = %(thread_id)s"))
             params["thread_id"] = _k(plan.thread_id)
             known = self._known.get(params["thread_id"], _k(plan.checkpoint_ns or ""))
-            if known is not None:
-                params["known"] = known.hashes
+        params.update(_known_params(known))
         if plan.checkpoint_ns is not None:
             conds.append(sql.SQL("checkpoint_ns = %(ns)s"))
             params["ns"] = _k(plan.checkpoint_ns)
@@ -364,6 +376,11 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             parent_id = _rows.id_from_key(raw_parent) if raw_parent is not None else None
             thread_id = _t(raw_thread)
             ns = _t(raw_ns)
+            if hashes is None:
+                raise DeserializationError(
+                    f"checkpoint {checkpoint_id!r} of thread {thread_id!r} refers to a "
+                    "missing chunk of list references (storage damaged)"
+                )
             plan = self._plan(body, hashes)
             blobs = {
                 key: value
