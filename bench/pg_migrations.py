@@ -2,7 +2,7 @@
 
 Creates schema ``migbench`` at version 10 (with the test suite's ``_create_old_schema``),
 fills it with N checkpoints and N pending-writes rows shaped like the bench workload's
-(1,000 threads, UUID-like text ids, 20 list hashes per checkpoint), then runs
+(1,000 threads, UUID-like text ids, 20 list hashes and one channel value per checkpoint), then runs
 ``setup()``, which logs each migration's duration, and drops the schema.
 
     uv run --no-sync python bench/pg_migrations.py [N] [--dsn DSN]
@@ -43,11 +43,19 @@ with psycopg.connect(dsn) as conn:
         SELECT convert_to('thread-' || (g %% 1000), 'UTF8'), ''::bytea,
             lpad(to_hex(g), 8, '0') || '-0000-6000-8000-' || lpad(to_hex(g), 12, '0'),
             lpad(to_hex(g - 1), 8, '0') || '-0000-6000-8000-' || lpad(to_hex(g - 1), 12, '0'),
-            decode(repeat('ab', 240), 'hex'), '{{}}', '{{}}',
+            decode(repeat('ab', 240), 'hex'), ARRAY[convert_to('context', 'UTF8')],
+            ARRAY[decode(md5((g %% 1000)::text), 'hex')],
             decode(repeat(md5(g::text) || md5((g+1)::text), 10), 'hex'),
             '{{"source": "loop", "step": 1}}'::jsonb
         FROM generate_series(1, %s) g""").format(sql.Identifier(schema)),
             (N,),
+        )
+        conn.execute(
+            sql.SQL("""
+        INSERT INTO {}.lg_blobs
+        SELECT convert_to('thread-' || g, 'UTF8'), ''::bytea, convert_to('context', 'UTF8'),
+            decode(md5(g::text), 'hex'), decode(repeat('ef', 100), 'hex')
+        FROM generate_series(0, 999) g""").format(sql.Identifier(schema))
         )
         conn.execute(
             sql.SQL("""

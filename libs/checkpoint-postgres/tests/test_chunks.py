@@ -123,9 +123,9 @@ def test_long_lists_are_stored_in_chunks_and_read_back(pg_uri: str, pg_schema: s
 
         saver._fetch = counting  # type: ignore[method-assign]
         cps = _grow(saver, "long", 120)
-    # (a one-message list is stored inline) then each put sends its new message and at
-    # most one new chunk
-    assert sent[:2] == [0, 2] and max(sent[2:]) <= 2 and sum(sent) > 120
+    # (a one-message list is a plain channel value) then each put sends its new message
+    # and at most one new chunk
+    assert sent[:2] == [1, 2] and max(sent[2:]) <= 2 and sum(sent) > 120
     rows = _chunk_rows(pg_uri, pg_schema, "long")
     assert len(rows) == 120
     assert all(len(chunks) % H == 0 for _, chunks in rows)

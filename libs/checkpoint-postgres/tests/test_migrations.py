@@ -130,6 +130,17 @@ def test_version_7_database_upgrades_in_place(pg_uri: str, pg_schema: str) -> No
             ).fetchone()
         assert applied == (len(MIGRATIONS) - 1,)
         assert len(MIGRATIONS) - 1 > OLD_VERSION
+        # channel values moved to lg_elements under the key the saver computes
+        with psycopg.connect(pg_uri) as conn:
+            row = conn.execute(
+                psycopg.sql.SQL("SELECT brefs, to_regclass(%s) FROM {}").format(
+                    psycopg.sql.Identifier(pg_schema, "lg_checkpoints")
+                ),
+                (f"{pg_schema}.lg_blobs",),
+            ).fetchone()
+        version = codec.version_key(cp["channel_versions"]["doc"])
+        version = version if isinstance(version, bytes) else ormsgpack.packb(version)
+        assert row == (_rows.blob_key(b"", b"doc", version), None)
 
         expected_writes = sorted((task, "out", f"written by {i}") for i, task in enumerate(TASKS))
         got = saver.get_tuple(config("old-thread"))

@@ -437,7 +437,6 @@ class _AsyncCore(BasePostgresSaver):
         if threads:
             stmts = self._stmts
             await cur.execute(stmts.lock_threads, {"locks": self._lock_keys(threads)})
-            await cur.execute(stmts.gc_blobs, {"threads": threads}, prepare=False)
             await cur.execute(stmts.gc_elements, {"threads": threads}, prepare=False)
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:

@@ -88,6 +88,7 @@ __all__ = [
     "ByteaArray",
     "ByteaArrayDumper",
     "Chunked",
+    "blob_key",
     "KnownLists",
     "chunk_hashes",
     "chunk_key",
@@ -112,6 +113,15 @@ HASH = codec.HASH_SIZE
 CHUNK_MIN = 6
 CHUNK_MAX = 64
 _CHUNK_MASK = 3  # a cut after one hash in four, past CHUNK_MIN
+
+
+def blob_key(ns: bytes, channel: bytes, version: bytes) -> bytes:
+    """The ``lg_elements`` key of a channel value: the first 16 bytes of SHA-256 over
+    ``lg-blob`` and the length-prefixed namespace and channel, then the version (all as
+    stored). Values are addressed by name, like upstream's blobs: the first value
+    written for a (thread, namespace, channel, version) is kept."""
+    head = b"lg-blob" + _LEN(len(ns)) + ns + _LEN(len(channel)) + channel + version
+    return hashlib.sha256(head).digest()[:HASH]
 
 
 def chunk_key(value: bytes) -> bytes:

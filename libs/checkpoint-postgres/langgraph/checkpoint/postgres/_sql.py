@@ -8,16 +8,16 @@ Schema (our own design; see the package README):
 
 * ``lg_checkpoints``: one row per checkpoint. ``body`` is the shared codec's encoding of the
   checkpoint (small scalar values inline, serialized with the saver's serializer);
-  ``blob_channels``/``blob_versions`` repeat the references the body makes to ``lg_blobs``
-  (keys, never values) and ``chunks``/``hashes`` hold the element hashes of its lists (only
-  there: the body keeps their counts, see ``_rows.strip_lists``; older bodies kept both):
+  ``brefs`` repeats the references the body makes to channel values stored in
+  ``lg_elements`` (their 16-byte keys, ``_rows.blob_key``; never values) and
+  ``chunks``/``hashes`` hold the element hashes of its lists (only there: the body keeps their counts, see ``_rows.strip_lists``; older bodies kept both):
   ``chunks`` the keys of the complete content-defined chunks of the concatenated hashes,
   each stored once in ``lg_elements`` (``_rows.chunk_hashes``), ``hashes`` the hashes
   after the last chunk. So one statement can join everything a read needs; ``metadata``
   is JSONB with a GIN index for filters.
-* ``lg_blobs``: one value per (thread, namespace, channel, version), written once.
-* ``lg_elements``: elements of content-addressed lists and chunks of their hashes, once
-  per (thread, hash).
+* ``lg_elements``: once per (thread, hash): elements of content-addressed lists, chunks of
+  their hashes, and channel values (one per namespace, channel and version, written once,
+  under ``_rows.blob_key``).
 * ``lg_writes``: pending writes, one row per (checkpoint, task) holding all the task's
   writes (``data``, framed by ``_rows.pack_writes``); task ids stored by ``_rows.task_key``
   (16 bytes for a UUID). ``put_writes`` inserts the row if absent; a later call for the
@@ -256,6 +256,31 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
     # rest. Rows written before keep every hash in ``hashes`` (no chunks), which reads
     # the same; the default costs no rewrite
     "ALTER TABLE {checkpoints} ADD COLUMN chunks bytea NOT NULL DEFAULT ''::bytea",
+    # v13: channel values in ``lg_elements`` under a 16-byte key of (namespace, channel,
+    # version) (``_rows.blob_key``, computed the same way here), referred to by ``brefs``
+    # (the keys, in the order of the body's references) instead of two arrays of channels
+    # and versions; ``lg_blobs`` goes away
+    (
+        "ALTER TABLE {checkpoints} ADD COLUMN brefs bytea NOT NULL DEFAULT ''::bytea",
+        """
+        UPDATE {checkpoints} c SET brefs = (
+            SELECT string_agg(substr(sha256('lg-blob'::bytea
+                || int4send(length(c.checkpoint_ns)) || c.checkpoint_ns
+                || int4send(length(r.ch)) || r.ch || r.ve), 1, 16), ''::bytea ORDER BY r.o)
+            FROM unnest(c.blob_channels, c.blob_versions) WITH ORDINALITY AS r(ch, ve, o))
+        WHERE cardinality(c.blob_channels) > 0
+        """,
+        """
+        INSERT INTO {elements} (thread_id, hash, value)
+        SELECT thread_id, substr(sha256('lg-blob'::bytea
+                || int4send(length(checkpoint_ns)) || checkpoint_ns
+                || int4send(length(channel)) || channel || version), 1, 16), value
+        FROM {blobs}
+        ON CONFLICT DO NOTHING
+        """,
+        "ALTER TABLE {checkpoints} DROP COLUMN blob_channels, DROP COLUMN blob_versions",
+        "DROP TABLE {blobs}",
+    ),
 ]
 
 # Every read (get_tuple, a page of list) returns one row per checkpoint:
@@ -274,11 +299,10 @@ _READ = """
 SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, h.hashes,
     c.metadata::text,
     ARRAY(
-        SELECT b.value
-        FROM unnest(c.blob_channels, c.blob_versions) WITH ORDINALITY AS r(channel, version, o)
-        LEFT JOIN {blobs} b ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns
-            AND b.channel = r.channel AND b.version = r.version
-        ORDER BY r.o
+        SELECT (SELECT b.value FROM {elements} b
+                WHERE b.thread_id = c.thread_id AND b.hash = substr(c.brefs, 16 * i + 1, 16))
+        FROM generate_series(0, length(c.brefs) / 16 - 1) AS i
+        ORDER BY i
     ) AS blobs,
     CASE WHEN substr(%(known)b::bytea, 1, length(h.hashes)) = h.hashes THEN NULL ELSE ARRAY(
         SELECT CASE
@@ -320,8 +344,7 @@ _READ_ORDER = "\nORDER BY c.checkpoint_id DESC, c.thread_id DESC, c.checkpoint_n
 """How a page of ``list`` is ordered (a single-row read needs no sort)."""
 
 _PAGE_COLUMNS = (
-    "thread_id, checkpoint_ns, checkpoint_id, parent_id, body, blob_channels, blob_versions,"
-    " hashes, metadata, chunks"
+    "thread_id, checkpoint_ns, checkpoint_id, parent_id, body, brefs, hashes, metadata, chunks"
 )
 
 
@@ -346,7 +369,6 @@ class Statements:
     delete_for_runs: Query
     copy_thread: Query
     prune_keep: Query
-    gc_blobs: Query
     gc_elements: Query
     lock_threads: Query
     lock_thread_shared: Query
@@ -396,8 +418,7 @@ class Statements:
         )
         upsert_checkpoint = """
             ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
-                parent_id = EXCLUDED.parent_id, body = EXCLUDED.body,
-                blob_channels = EXCLUDED.blob_channels, blob_versions = EXCLUDED.blob_versions,
+                parent_id = EXCLUDED.parent_id, body = EXCLUDED.body, brefs = EXCLUDED.brefs,
                 hashes = EXCLUDED.hashes, metadata = EXCLUDED.metadata,
                 chunks = EXCLUDED.chunks
             RETURNING 1
@@ -443,19 +464,11 @@ class Statements:
                     FROM unnest(%(e_hash)b::bytea[], %(e_value)b::bytea[]) AS x(hash, value)
                     WHERE EXISTS (SELECT 1 FROM lk)
                     ON CONFLICT DO NOTHING
-                ), b AS (
-                    INSERT INTO {blobs} (thread_id, checkpoint_ns, channel, version, value)
-                    SELECT %(thread_id)s, %(ns)s, x.channel, x.version, x.value
-                    FROM unnest(%(b_channel)b::bytea[], %(b_version)b::bytea[],
-                        %(b_value)b::bytea[]) AS x(channel, version, value)
-                    WHERE EXISTS (SELECT 1 FROM lk)
-                    ON CONFLICT DO NOTHING
                 )
                 INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
-                    body, blob_channels, blob_versions, hashes, metadata, chunks)
+                    body, brefs, hashes, metadata, chunks)
                 SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(parent_id)s, %(body)s,
-                    %(blob_channels)b::bytea[], %(blob_versions)b::bytea[], %(hashes)s,
-                    %(metadata)s::jsonb, %(chunks)s
+                    %(brefs)s, %(hashes)s, %(metadata)s::jsonb, %(chunks)s
                 WHERE length(%(p_chunks)s::bytea) + length(%(p_rest)s::bytea) = 0
                     OR EXISTS (SELECT 1 FROM p)
                 """,
@@ -479,7 +492,6 @@ class Statements:
             delete_thread=q(
                 """
                 WITH a AS (DELETE FROM {writes} WHERE thread_id = %(thread_id)s),
-                b AS (DELETE FROM {blobs} WHERE thread_id = %(thread_id)s),
                 c AS (DELETE FROM {elements} WHERE thread_id = %(thread_id)s)
                 DELETE FROM {checkpoints} WHERE thread_id = %(thread_id)s
                 """
@@ -504,11 +516,6 @@ class Statements:
                     INSERT INTO {elements} (thread_id, hash, value)
                     SELECT %(dst)s, hash, value FROM {elements} WHERE thread_id = %(src)s
                     ON CONFLICT DO NOTHING
-                ), b AS (
-                    INSERT INTO {blobs} (thread_id, checkpoint_ns, channel, version, value)
-                    SELECT %(dst)s, checkpoint_ns, channel, version, value
-                    FROM {blobs} WHERE thread_id = %(src)s
-                    ON CONFLICT DO NOTHING
                 ), w AS (
                     INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id,
                         task_path, data)
@@ -518,9 +525,9 @@ class Statements:
                     DO UPDATE SET data = EXCLUDED.data, task_path = EXCLUDED.task_path
                 )
                 INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
-                    body, blob_channels, blob_versions, hashes, metadata, chunks)
-                SELECT %(dst)s, checkpoint_ns, checkpoint_id, parent_id, body, blob_channels,
-                    blob_versions, hashes, metadata, chunks
+                    body, brefs, hashes, metadata, chunks)
+                SELECT %(dst)s, checkpoint_ns, checkpoint_id, parent_id, body, brefs, hashes,
+                    metadata, chunks
                 FROM {checkpoints} WHERE thread_id = %(src)s
                 """,
                 upsert_checkpoint,
@@ -545,16 +552,6 @@ class Statements:
                 SELECT DISTINCT thread_id FROM d
                 """
             ),
-            gc_blobs=q(
-                """
-                DELETE FROM {blobs} b WHERE b.thread_id = ANY(%(threads)b)
-                  AND NOT EXISTS (
-                    SELECT 1 FROM {checkpoints} c
-                    CROSS JOIN LATERAL unnest(c.blob_channels, c.blob_versions) AS r(ch, ve)
-                    WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns
-                      AND r.ch = b.channel AND r.ve = b.version)
-                """
-            ),
             gc_elements=q(
                 """
                 WITH live_chunks AS MATERIALIZED (
@@ -567,7 +564,7 @@ class Statements:
                   AND NOT EXISTS (
                     SELECT 1 FROM {checkpoints} c
                     WHERE c.thread_id = e.thread_id AND (position(e.hash IN c.hashes) > 0
-                        OR position(e.hash IN c.chunks) > 0))
+                        OR position(e.hash IN c.chunks) > 0 OR position(e.hash IN c.brefs) > 0))
                   AND NOT EXISTS (
                     SELECT 1 FROM live_chunks l
                     WHERE l.thread_id = e.thread_id AND position(e.hash IN l.value) > 0)

@@ -439,7 +439,6 @@ class _SyncCore(BasePostgresSaver):
         if threads:
             stmts = self._stmts
             cur.execute(stmts.lock_threads, {"locks": self._lock_keys(threads)})
-            cur.execute(stmts.gc_blobs, {"threads": threads}, prepare=False)
             cur.execute(stmts.gc_elements, {"threads": threads}, prepare=False)
 
     def delete_for_runs(self, run_ids: Sequence[str]) -> None:

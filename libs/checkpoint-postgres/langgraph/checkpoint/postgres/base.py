@@ -191,15 +191,13 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             _strip_nul(get_serializable_checkpoint_metadata(config, metadata))
         )
         arr = _rows.ByteaArray
-        b_channel, b_version, b_value = arr(), arr(), arr()
+        send: dict[bytes, bytes] = {}  # rows for lg_elements: channel values, elements, chunks
         for channel, key, packed in enc.blobs:
-            b_channel.append(_k(channel))
-            b_version.append(_pg_version_key(key))
-            b_value.append(packed)
+            send[_rows.blob_key(ns_key, _k(channel), _pg_version_key(key))] = packed
         for channel, key, value in enc.maybe_blobs:
-            b_channel.append(_k(channel))
-            b_version.append(_pg_version_key(key))
-            b_value.append(codec.encode_value(value, dumps))
+            send[_rows.blob_key(ns_key, _k(channel), _pg_version_key(key))] = codec.encode_value(
+                value, dumps
+            )
         parts = codec.parse_body(enc.body)
         keys = codec.blob_keys(parts)
         body, hashes = _rows.strip_lists(enc.body, parts) if enc.elements else (enc.body, b"")
@@ -212,7 +210,6 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         if known is not None:
             for i in range(shared):
                 held.setdefault(hashes[i * _rows.HASH : (i + 1) * _rows.HASH], known.packed[i])
-        send: dict[bytes, bytes] = {}
         for elem in enc.elements[shared:]:
             if elem.hash not in held and elem.hash not in send:
                 data = elem.data
@@ -240,16 +237,12 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             "p_chunks": b"".join(cut.keys[:held_chunks]),
             "p_rest": hashes[rest_from * _rows.HASH : shared * _rows.HASH],
             "body": body,
-            "blob_channels": arr([_k(k[0]) for k in keys]),
-            "blob_versions": arr([_pg_version_key(k[1]) for k in keys]),
+            "brefs": b"".join(_rows.blob_key(ns_key, _k(ch), _pg_version_key(v)) for ch, v in keys),
             "hashes": cut.tail,
             "chunks": cut.row_chunks(),
             "metadata": meta,
             "e_hash": e_hash,
             "e_value": e_value,
-            "b_channel": b_channel,
-            "b_version": b_version,
-            "b_value": b_value,
         }
         return params, _config(thread_id, ns, checkpoint_id)
 
