@@ -25,6 +25,7 @@ from langgraph.checkpoint.base import (
     SerializerProtocol,
 )
 from langgraph.checkpoint.base import _codec as codec
+from langgraph.checkpoint.errors import InvalidConfigError
 from langgraph.checkpoint.postgres import _rows
 from langgraph.checkpoint.postgres._acompat import (
     AConnection,
@@ -35,7 +36,7 @@ from langgraph.checkpoint.postgres._acompat import (
     acontextmanager,
 )
 from langgraph.checkpoint.postgres._sql import MIGRATIONS, Query
-from langgraph.checkpoint.postgres.base import BasePostgresSaver, _k
+from langgraph.checkpoint.postgres.base import _MERGE_ATTEMPTS, BasePostgresSaver, _k
 
 __all__ = ["_AsyncCore"]
 
@@ -44,7 +45,6 @@ logger = logging.getLogger("langgraph.checkpoint.postgres")
 # SQLSTATEs after which the connection is gone, so a pooled statement may be retried
 # on another connection: connection exceptions (class 08) and server shutdowns.
 _LOST = ("57P01", "57P02", "57P03")
-_MERGE_ATTEMPTS = 20
 
 
 def _connection_lost(exc: psycopg.OperationalError) -> bool:
@@ -249,6 +249,13 @@ class _AsyncCore(BasePostgresSaver):
                 row = await cur.fetchone()
                 current = row[0] if row else -1
             last = len(MIGRATIONS) - 1
+            if current > last:
+                raise InvalidConfigError(
+                    f"setup: schema {self.schema or '(search_path)'} is at version {current},"
+                    f" newer than this langgraph-checkpoint-postgres knows ({last}); upgrade"
+                    " the package on every process using it (an older version would not"
+                    " read or clean up what newer versions store)"
+                )
             if current < last:
                 logger.info(
                     "setup: schema %s at version %d, migrating to %d",
@@ -371,8 +378,15 @@ class _AsyncCore(BasePostgresSaver):
         if prepared is None:
             return
         params, entries, upsert = prepared
-        if not await self._afetch(self._stmts.put_writes, params):
-            await self._amerge_writes(params, entries, upsert)
+        for _attempt in range(_MERGE_ATTEMPTS):
+            sid, inserted = (await self._afetch(self._stmts.put_writes, params))[0]
+            if inserted:
+                return
+            if sid is not None:  # the task's row exists: merge into it
+                await self._amerge_writes(dict(params, sid=sid), entries, upsert)
+                return
+            # the checkpoint row was being inserted concurrently: look again
+        self._gave_up(params)
 
     async def _amerge_writes(
         self, params: dict[str, Any], entries: Sequence[_rows.WriteEntry], upsert: bool
@@ -386,8 +400,11 @@ class _AsyncCore(BasePostgresSaver):
                     row = await cur.fetchone()
                     if row is None:  # deleted meanwhile: insert again
                         await cur.execute(stmts.put_writes, params, prepare=self.prepare)
-                        if await cur.fetchone() is not None:
+                        sid, inserted = await cur.fetchone() or (None, False)
+                        if inserted:
                             return
+                        if sid is not None:
+                            params = dict(params, sid=sid)
                         continue
                     stored, path = row
                     merged = _rows.merge_writes(stored, entries, upsert)
@@ -399,43 +416,37 @@ class _AsyncCore(BasePostgresSaver):
         except psycopg.OperationalError as exc:
             _explain(exc, self.statement_timeout)
             raise
-        task = _rows.task_from_key(params["task_id"])
-        thread = params["thread_id"].decode("utf-8", "surrogatepass")
-        raise psycopg.OperationalError(
-            f"put_writes: the writes row of task {task!r} in thread {thread!r} kept being"
-            f" inserted and deleted concurrently; gave up after {_MERGE_ATTEMPTS} attempts"
-        )
-
-    async def _arun_locked(
-        self, lock: Query, lock_params: dict[str, Any], stmt: Query, params: dict[str, Any]
-    ) -> None:
-        """Take thread locks, then run ``stmt`` (a later snapshot) in one transaction."""
-        try:
-            async with self._acursor(tx=True) as cur:
-                await cur.execute(lock, lock_params, prepare=False)
-                await cur.execute(stmt, params, prepare=self.prepare)
-        except psycopg.OperationalError as exc:
-            _explain(exc, self.statement_timeout)
-            raise
+        self._gave_up(params)
 
     async def adelete_thread(self, thread_id: str) -> None:
         """Delete every checkpoint, value and write of a thread, in all namespaces."""
         thread = _k(str(thread_id))
-        await self._arun_locked(
-            self._stmts.lock_threads,
-            {"locks": self._lock_keys([thread])},
-            self._stmts.delete_thread,
-            {"thread_id": thread},
-        )
+        stmts = self._stmts
+        try:
+            async with self._acursor(tx=True) as cur:
+                # lock first: the deleting statement must see every committed checkpoint
+                await cur.execute(stmts.lock_threads, {"locks": self._lock_keys([thread])})
+                await cur.execute(stmts.delete_thread, {"thread_id": thread})
+                sids = [r[0] for r in await cur.fetchall()]
+                await cur.execute(stmts.delete_writes, {"sids": sids}, prepare=False)
+        except psycopg.OperationalError as exc:
+            _explain(exc, self.statement_timeout)
+            raise
 
-    async def _agc(self, cur: ACursor[Any], threads: Sequence[bytes]) -> None:
-        """Delete the values no checkpoint of ``threads`` refers to any more.
+    async def _agc(self, cur: ACursor[Any], deleted: Sequence[tuple[bytes, int]]) -> None:
+        """Delete the writes of the ``deleted`` checkpoints (``(thread, sid)`` rows) and
+        the values no checkpoint of their threads refers to any more.
 
-        The threads' locks are taken first, so the deleting statements see every put
-        that committed and no put can reuse a value while they run.
+        The writes go in a later statement than their checkpoints, so it sees the writes
+        of every ``put_writes`` the deletion waited for (see ``_sql.py``). The threads'
+        locks are taken before the values are, so that statement sees every put that
+        committed and no put can reuse a value while it runs.
         """
-        if threads:
+        if deleted:
             stmts = self._stmts
+            sids = [sid for _thread, sid in deleted]
+            await cur.execute(stmts.delete_writes, {"sids": sids}, prepare=False)
+            threads = sorted({bytes(thread) for thread, _sid in deleted})
             await cur.execute(stmts.lock_threads, {"locks": self._lock_keys(threads)})
             await cur.execute(stmts.gc_elements, {"threads": threads}, prepare=False)
 
@@ -444,22 +455,34 @@ class _AsyncCore(BasePostgresSaver):
         wanted = sorted({str(r) for r in run_ids})
         if not wanted:
             return
+        stmts = self._stmts
         async with self._acursor(tx=True) as cur:
-            await cur.execute(self._stmts.delete_for_runs, {"run_ids": wanted})
-            threads = [r[0] for r in await cur.fetchall()]
-            await self._agc(cur, threads)
+            # the threads' locks before any row lock (as in prune): a put holds its
+            # thread's lock and then locks its parent row, so the opposite order deadlocks
+            await cur.execute(stmts.runs_threads, {"run_ids": wanted})
+            threads = [bytes(r[0]) for r in await cur.fetchall()]
+            if not threads:
+                return
+            await cur.execute(stmts.lock_threads, {"locks": self._lock_keys(threads)})
+            await cur.execute(stmts.delete_for_runs, {"run_ids": wanted, "threads": threads})
+            await self._agc(cur, await cur.fetchall())
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Copy every checkpoint, value and write of a thread under another thread id."""
         src, dst = str(source_thread_id), str(target_thread_id)
         if src == dst:
             return
-        await self._arun_locked(
-            self._stmts.lock_thread_shared,
-            {"lock": self._lock_key(_k(dst))},
-            self._stmts.copy_thread,
-            {"src": _k(src), "dst": _k(dst)},
-        )
+        stmts = self._stmts
+        params = {"src": _k(src), "dst": _k(dst)}
+        try:
+            async with self._acursor(tx=True) as cur:
+                await cur.execute(stmts.lock_thread_shared, {"lock": self._lock_key(_k(dst))})
+                await cur.execute(stmts.copy_thread, params, prepare=self.prepare)
+                # a later statement: it sees the checkpoint rows just copied
+                await cur.execute(stmts.copy_writes, params, prepare=self.prepare)
+        except psycopg.OperationalError as exc:
+            _explain(exc, self.statement_timeout)
+            raise
 
     async def aprune(
         self,
@@ -488,5 +511,4 @@ class _AsyncCore(BasePostgresSaver):
             # lock first: the pruning statement must see every committed checkpoint
             await cur.execute(self._stmts.lock_threads, {"locks": self._lock_keys(keys)})
             await cur.execute(self._stmts.prune_keep, {"threads": keys, "keep": keep})
-            pruned = [r[0] for r in await cur.fetchall()]
-            await self._agc(cur, pruned)
+            await self._agc(cur, await cur.fetchall())

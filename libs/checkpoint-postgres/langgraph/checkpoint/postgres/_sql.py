@@ -19,9 +19,13 @@ Schema (our own design; see the package README):
   their hashes, and channel values (one per namespace, channel and version, written once,
   under ``_rows.blob_key``).
 * ``lg_writes``: pending writes, one row per (checkpoint, task) holding all the task's
-  writes (``data``, framed by ``_rows.pack_writes``); task ids stored by ``_rows.task_key``
-  (16 bytes for a UUID). ``put_writes`` inserts the row if absent; a later call for the
-  same task merges into it (``_rows.merge_writes``) under a row lock.
+  writes (``data``, framed by ``_rows.pack_writes``), keyed by the checkpoint row's
+  ``sid`` (an identity column: 8 bytes instead of thread, namespace and id, and the
+  index only grows at its right end); task ids stored by ``_rows.task_key`` (16 bytes
+  for a UUID). ``put_writes`` inserts the row if absent; a later call for the same task
+  merges into it (``_rows.merge_writes``) under a row lock. Writes for a checkpoint not
+  stored (yet) hang off a placeholder checkpoint row (empty ``body``) that reads skip
+  and a later ``put`` of that checkpoint fills in.
 * ``lg_migrations``: applied migration versions.
 
 Array parameters use binary placeholders (``%(name)b``): psycopg's text format escapes every
@@ -60,6 +64,13 @@ ADVISORY_LOCK_KEY = 0x6C67_636B_7074  # "lgckpt": serializes migrations across p
 # parent (hence its elements, which garbage collection keeps while it is referenced) cannot
 # go away before the new checkpoint commits. If the check fails nothing is stored and the
 # saver puts again with every element.
+
+# Writes and deletions: ``put_writes`` reads its checkpoint's ``sid`` with a locking read
+# (FOR KEY SHARE), so a deletion of that checkpoint either waits for it to commit or has
+# committed already (then the read finds no row and a placeholder is inserted). Deleting
+# statements remove checkpoint rows first and their writes (by ``sid``) in a later
+# statement of the same transaction, whose snapshot includes the writes of every
+# ``put_writes`` that held such a lock: no writes row outlives its checkpoint row.
 
 # Thread locks (transaction-level advisory locks keyed by a hash of schema + thread id, see
 # ``BasePostgresSaver._lock_key``): ``put`` and ``copy_thread`` hold the thread's lock in
@@ -281,6 +292,42 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
         "ALTER TABLE {checkpoints} DROP COLUMN blob_channels, DROP COLUMN blob_versions",
         "DROP TABLE {blobs}",
     ),
+    # v14: pending writes keyed by their checkpoint row's ``sid`` (8 bytes, increasing, so
+    # the index grows at its right end and its pages stay full) instead of the 4-column
+    # key. Writes whose checkpoint is not stored (yet) get a placeholder checkpoint row
+    # (empty ``body``), which reads skip
+    (
+        "ALTER TABLE {checkpoints} ADD COLUMN sid bigint GENERATED ALWAYS AS IDENTITY",
+        """
+        INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, body, brefs,
+            hashes, metadata, chunks)
+        SELECT DISTINCT w.thread_id, w.checkpoint_ns, w.checkpoint_id, ''::bytea, ''::bytea,
+            ''::bytea, '{{}}'::jsonb, ''::bytea
+        FROM {writes} w
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {checkpoints} c WHERE c.thread_id = w.thread_id
+              AND c.checkpoint_ns = w.checkpoint_ns AND c.checkpoint_id = w.checkpoint_id)
+        """,
+        """
+        CREATE TABLE {writes_v14} (
+            sid bigint NOT NULL,
+            task_id bytea NOT NULL,
+            task_path text NOT NULL,
+            data bytea NOT NULL,
+            CONSTRAINT lg_writes_v14_pkey PRIMARY KEY (sid, task_id)
+        )
+        """,
+        """
+        INSERT INTO {writes_v14} (sid, task_id, task_path, data)
+        SELECT c.sid, w.task_id, w.task_path, w.data
+        FROM {writes} w JOIN {checkpoints} c ON c.thread_id = w.thread_id
+            AND c.checkpoint_ns = w.checkpoint_ns AND c.checkpoint_id = w.checkpoint_id
+        ORDER BY c.sid, w.task_id
+        """,
+        "DROP TABLE {writes}",
+        "ALTER TABLE {writes_v14} RENAME TO {writes_name}",
+        "ALTER TABLE {writes} RENAME CONSTRAINT lg_writes_v14_pkey TO lg_writes_pkey",
+    ),
 ]
 
 # Every read (get_tuple, a page of list) returns one row per checkpoint:
@@ -336,15 +383,14 @@ CROSS JOIN LATERAL (
 LEFT JOIN LATERAL (
     SELECT array_agg(x.task_id) AS w_task, array_agg(x.data) AS w_data
     FROM {writes} x
-    WHERE x.checkpoint_id = c.checkpoint_id AND x.thread_id = c.thread_id
-      AND x.checkpoint_ns = c.checkpoint_ns
+    WHERE x.sid = c.sid
 ) w ON true
 """
 _READ_ORDER = "\nORDER BY c.checkpoint_id DESC, c.thread_id DESC, c.checkpoint_ns DESC"
 """How a page of ``list`` is ordered (a single-row read needs no sort)."""
 
 _PAGE_COLUMNS = (
-    "thread_id, checkpoint_ns, checkpoint_id, parent_id, body, brefs, hashes, metadata, chunks"
+    "thread_id, checkpoint_ns, checkpoint_id, parent_id, body, brefs, hashes, metadata, chunks, sid"
 )
 
 
@@ -366,8 +412,11 @@ class Statements:
     writes_for_update: Query
     writes_update: Query
     delete_thread: Query
+    delete_writes: Query
+    runs_threads: Query
     delete_for_runs: Query
     copy_thread: Query
+    copy_writes: Query
     prune_keep: Query
     gc_elements: Query
     lock_threads: Query
@@ -396,6 +445,7 @@ class Statements:
             checkpoints_id_idx=sql.Identifier("lg_checkpoints_id_idx"),
             checkpoints_id_idx_q=ident("lg_checkpoints_id_idx"),
             writes_v9=ident("lg_writes_v9"),
+            writes_v14=ident("lg_writes_v14"),
             writes_name=sql.Identifier("lg_writes"),
             id_key_fn=ident("lg_id_key_migration"),
             cols=sql.SQL(_PAGE_COLUMNS),
@@ -406,21 +456,19 @@ class Statements:
 
         page = (
             "SELECT {cols} FROM {checkpoints}"
-            " WHERE thread_id = %(thread_id)s AND checkpoint_ns = %(ns)s"
+            " WHERE thread_id = %(thread_id)s AND checkpoint_ns = %(ns)s AND body <> ''::bytea"
         )
 
         def read(page_sql: str) -> bytes:  # one row at most: no ORDER BY
             return sql.SQL(_READ).format(page=q(page_sql), **names).as_bytes(None)
 
-        writes_key = (
-            " WHERE thread_id = %(thread_id)s AND checkpoint_ns = %(ns)s"
-            " AND checkpoint_id = %(checkpoint_id)s AND task_id = %(task_id)s"
-        )
+        writes_key = " WHERE sid = %(sid)s AND task_id = %(task_id)s"
         upsert_checkpoint = """
             ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
                 parent_id = EXCLUDED.parent_id, body = EXCLUDED.body, brefs = EXCLUDED.brefs,
                 hashes = EXCLUDED.hashes, metadata = EXCLUDED.metadata,
                 chunks = EXCLUDED.chunks
+            WHERE EXCLUDED.body <> ''::bytea
             RETURNING 1
         """
         return cls(
@@ -476,11 +524,28 @@ class Statements:
             ).as_bytes(None),
             put_writes=q(
                 """
-                INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id,
-                    task_path, data)
-                VALUES (%(thread_id)s, %(ns)s, %(checkpoint_id)s, %(task_id)s, %(task_path)s,
-                    %(data)s)
-                ON CONFLICT DO NOTHING RETURNING 1
+                WITH c AS (
+                    SELECT c.sid FROM {checkpoints} c
+                    WHERE c.thread_id = %(thread_id)s AND c.checkpoint_ns = %(ns)s
+                      AND c.checkpoint_id = %(checkpoint_id)s
+                    FOR KEY SHARE OF c
+                ), n AS (
+                    INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, body,
+                        brefs, hashes, metadata, chunks)
+                    SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, ''::bytea, ''::bytea,
+                        ''::bytea, '{{}}'::jsonb, ''::bytea
+                    WHERE NOT EXISTS (SELECT 1 FROM c)
+                    ON CONFLICT DO NOTHING
+                    RETURNING sid
+                ), s AS (
+                    SELECT sid FROM c UNION ALL SELECT sid FROM n
+                ), w AS (
+                    INSERT INTO {writes} (sid, task_id, task_path, data)
+                    SELECT s.sid, %(task_id)s, %(task_path)s, %(data)s FROM s
+                    ON CONFLICT DO NOTHING
+                    RETURNING 1
+                )
+                SELECT (SELECT sid FROM s LIMIT 1), EXISTS (SELECT 1 FROM w)
                 """
             ).as_bytes(None),
             writes_for_update=q(
@@ -491,23 +556,23 @@ class Statements:
             ).as_bytes(None),
             delete_thread=q(
                 """
-                WITH a AS (DELETE FROM {writes} WHERE thread_id = %(thread_id)s),
-                c AS (DELETE FROM {elements} WHERE thread_id = %(thread_id)s)
-                DELETE FROM {checkpoints} WHERE thread_id = %(thread_id)s
+                WITH c AS (DELETE FROM {elements} WHERE thread_id = %(thread_id)s)
+                DELETE FROM {checkpoints} WHERE thread_id = %(thread_id)s RETURNING sid
+                """
+            ),
+            delete_writes=q("DELETE FROM {writes} WHERE sid = ANY(%(sids)b::int8[])"),
+            runs_threads=q(
+                """
+                SELECT DISTINCT thread_id FROM {checkpoints}
+                WHERE metadata ? 'run_id' AND (metadata ->> 'run_id') = ANY(%(run_ids)b)
                 """
             ),
             delete_for_runs=q(
                 """
-                WITH d AS (
-                    DELETE FROM {checkpoints}
-                    WHERE metadata ? 'run_id' AND (metadata ->> 'run_id') = ANY(%(run_ids)b)
-                    RETURNING thread_id, checkpoint_ns, checkpoint_id
-                ), w AS (
-                    DELETE FROM {writes} w USING d
-                    WHERE w.thread_id = d.thread_id AND w.checkpoint_ns = d.checkpoint_ns
-                      AND w.checkpoint_id = d.checkpoint_id
-                )
-                SELECT DISTINCT thread_id FROM d
+                DELETE FROM {checkpoints}
+                WHERE metadata ? 'run_id' AND (metadata ->> 'run_id') = ANY(%(run_ids)b)
+                  AND thread_id = ANY(%(threads)b)
+                RETURNING thread_id, sid
                 """
             ),
             copy_thread=q(
@@ -516,13 +581,6 @@ class Statements:
                     INSERT INTO {elements} (thread_id, hash, value)
                     SELECT %(dst)s, hash, value FROM {elements} WHERE thread_id = %(src)s
                     ON CONFLICT DO NOTHING
-                ), w AS (
-                    INSERT INTO {writes} (thread_id, checkpoint_ns, checkpoint_id, task_id,
-                        task_path, data)
-                    SELECT %(dst)s, checkpoint_ns, checkpoint_id, task_id, task_path, data
-                    FROM {writes} WHERE thread_id = %(src)s
-                    ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id)
-                    DO UPDATE SET data = EXCLUDED.data, task_path = EXCLUDED.task_path
                 )
                 INSERT INTO {checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_id,
                     body, brefs, hashes, metadata, chunks)
@@ -532,24 +590,31 @@ class Statements:
                 """,
                 upsert_checkpoint,
             ),
+            copy_writes=q(
+                """
+                INSERT INTO {writes} (sid, task_id, task_path, data)
+                SELECT d.sid, x.task_id, x.task_path, x.data
+                FROM {checkpoints} s
+                JOIN {writes} x ON x.sid = s.sid
+                JOIN {checkpoints} d ON d.thread_id = %(dst)s
+                    AND d.checkpoint_ns = s.checkpoint_ns AND d.checkpoint_id = s.checkpoint_id
+                WHERE s.thread_id = %(src)s
+                ON CONFLICT (sid, task_id)
+                DO UPDATE SET data = EXCLUDED.data, task_path = EXCLUDED.task_path
+                """
+            ),
             prune_keep=q(
                 """
                 WITH ranked AS (
                     SELECT thread_id, checkpoint_ns, checkpoint_id,
                         row_number() OVER (PARTITION BY thread_id, checkpoint_ns
                                            ORDER BY checkpoint_id DESC) AS rn
-                    FROM {checkpoints} WHERE thread_id = ANY(%(threads)b)
-                ), d AS (
-                    DELETE FROM {checkpoints} c USING ranked r
-                    WHERE r.rn > %(keep)s AND c.thread_id = r.thread_id
-                      AND c.checkpoint_ns = r.checkpoint_ns AND c.checkpoint_id = r.checkpoint_id
-                    RETURNING c.thread_id, c.checkpoint_ns, c.checkpoint_id
-                ), w AS (
-                    DELETE FROM {writes} w USING d
-                    WHERE w.thread_id = d.thread_id AND w.checkpoint_ns = d.checkpoint_ns
-                      AND w.checkpoint_id = d.checkpoint_id
+                    FROM {checkpoints} WHERE thread_id = ANY(%(threads)b) AND body <> ''::bytea
                 )
-                SELECT DISTINCT thread_id FROM d
+                DELETE FROM {checkpoints} c USING ranked r
+                WHERE r.rn > %(keep)s AND c.thread_id = r.thread_id
+                  AND c.checkpoint_ns = r.checkpoint_ns AND c.checkpoint_id = r.checkpoint_id
+                RETURNING c.thread_id, c.sid
                 """
             ),
             gc_elements=q(
@@ -580,7 +645,7 @@ class Statements:
 
     def list_page(self, conditions: list[sql.Composable]) -> bytes:
         """A page of ``list``: ``conditions`` ANDed, newest first, ``%(page_size)s`` rows."""
-        where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("TRUE")
+        where = sql.SQL(" AND ").join([*conditions, sql.SQL("body <> ''::bytea")])
         page = sql.SQL(
             "SELECT {cols} FROM {checkpoints} WHERE {where}"
             " ORDER BY checkpoint_id DESC, thread_id DESC, checkpoint_ns DESC"

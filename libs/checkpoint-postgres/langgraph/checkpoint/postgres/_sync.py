@@ -27,6 +27,7 @@ from langgraph.checkpoint.base import (
     SerializerProtocol,
 )
 from langgraph.checkpoint.base import _codec as codec
+from langgraph.checkpoint.errors import InvalidConfigError
 from langgraph.checkpoint.postgres import _rows
 from langgraph.checkpoint.postgres._acompat import (
     Connection,
@@ -37,7 +38,7 @@ from langgraph.checkpoint.postgres._acompat import (
     contextmanager,
 )
 from langgraph.checkpoint.postgres._sql import MIGRATIONS, Query
-from langgraph.checkpoint.postgres.base import BasePostgresSaver, _k
+from langgraph.checkpoint.postgres.base import _MERGE_ATTEMPTS, BasePostgresSaver, _k
 
 __all__ = ["_SyncCore"]
 
@@ -46,7 +47,6 @@ logger = logging.getLogger("langgraph.checkpoint.postgres")
 # SQLSTATEs after which the connection is gone, so a pooled statement may be retried
 # on another connection: connection exceptions (class 08) and server shutdowns.
 _LOST = ("57P01", "57P02", "57P03")
-_MERGE_ATTEMPTS = 20
 
 
 def _connection_lost(exc: psycopg.OperationalError) -> bool:
@@ -251,6 +251,13 @@ class _SyncCore(BasePostgresSaver):
                 row = cur.fetchone()
                 current = row[0] if row else -1
             last = len(MIGRATIONS) - 1
+            if current > last:
+                raise InvalidConfigError(
+                    f"setup: schema {self.schema or '(search_path)'} is at version {current},"
+                    f" newer than this langgraph-checkpoint-postgres knows ({last}); upgrade"
+                    " the package on every process using it (an older version would not"
+                    " read or clean up what newer versions store)"
+                )
             if current < last:
                 logger.info(
                     "setup: schema %s at version %d, migrating to %d",
@@ -373,8 +380,15 @@ class _SyncCore(BasePostgresSaver):
         if prepared is None:
             return
         params, entries, upsert = prepared
-        if not self._fetch(self._stmts.put_writes, params):
-            self._merge_writes(params, entries, upsert)
+        for _attempt in range(_MERGE_ATTEMPTS):
+            sid, inserted = (self._fetch(self._stmts.put_writes, params))[0]
+            if inserted:
+                return
+            if sid is not None:  # the task's row exists: merge into it
+                self._merge_writes(dict(params, sid=sid), entries, upsert)
+                return
+            # the checkpoint row was being inserted concurrently: look again
+        self._gave_up(params)
 
     def _merge_writes(
         self, params: dict[str, Any], entries: Sequence[_rows.WriteEntry], upsert: bool
@@ -388,8 +402,11 @@ class _SyncCore(BasePostgresSaver):
                     row = cur.fetchone()
                     if row is None:  # deleted meanwhile: insert again
                         cur.execute(stmts.put_writes, params, prepare=self.prepare)
-                        if cur.fetchone() is not None:
+                        sid, inserted = cur.fetchone() or (None, False)
+                        if inserted:
                             return
+                        if sid is not None:
+                            params = dict(params, sid=sid)
                         continue
                     stored, path = row
                     merged = _rows.merge_writes(stored, entries, upsert)
@@ -401,43 +418,37 @@ class _SyncCore(BasePostgresSaver):
         except psycopg.OperationalError as exc:
             _explain(exc, self.statement_timeout)
             raise
-        task = _rows.task_from_key(params["task_id"])
-        thread = params["thread_id"].decode("utf-8", "surrogatepass")
-        raise psycopg.OperationalError(
-            f"put_writes: the writes row of task {task!r} in thread {thread!r} kept being"
-            f" inserted and deleted concurrently; gave up after {_MERGE_ATTEMPTS} attempts"
-        )
-
-    def _run_locked(
-        self, lock: Query, lock_params: dict[str, Any], stmt: Query, params: dict[str, Any]
-    ) -> None:
-        """Take thread locks, then run ``stmt`` (a later snapshot) in one transaction."""
-        try:
-            with self._cursor(tx=True) as cur:
-                cur.execute(lock, lock_params, prepare=False)
-                cur.execute(stmt, params, prepare=self.prepare)
-        except psycopg.OperationalError as exc:
-            _explain(exc, self.statement_timeout)
-            raise
+        self._gave_up(params)
 
     def delete_thread(self, thread_id: str) -> None:
         """Delete every checkpoint, value and write of a thread, in all namespaces."""
         thread = _k(str(thread_id))
-        self._run_locked(
-            self._stmts.lock_threads,
-            {"locks": self._lock_keys([thread])},
-            self._stmts.delete_thread,
-            {"thread_id": thread},
-        )
+        stmts = self._stmts
+        try:
+            with self._cursor(tx=True) as cur:
+                # lock first: the deleting statement must see every committed checkpoint
+                cur.execute(stmts.lock_threads, {"locks": self._lock_keys([thread])})
+                cur.execute(stmts.delete_thread, {"thread_id": thread})
+                sids = [r[0] for r in cur.fetchall()]
+                cur.execute(stmts.delete_writes, {"sids": sids}, prepare=False)
+        except psycopg.OperationalError as exc:
+            _explain(exc, self.statement_timeout)
+            raise
 
-    def _gc(self, cur: Cursor[Any], threads: Sequence[bytes]) -> None:
-        """Delete the values no checkpoint of ``threads`` refers to any more.
+    def _gc(self, cur: Cursor[Any], deleted: Sequence[tuple[bytes, int]]) -> None:
+        """Delete the writes of the ``deleted`` checkpoints (``(thread, sid)`` rows) and
+        the values no checkpoint of their threads refers to any more.
 
-        The threads' locks are taken first, so the deleting statements see every put
-        that committed and no put can reuse a value while they run.
+        The writes go in a later statement than their checkpoints, so it sees the writes
+        of every ``put_writes`` the deletion waited for (see ``_sql.py``). The threads'
+        locks are taken before the values are, so that statement sees every put that
+        committed and no put can reuse a value while it runs.
         """
-        if threads:
+        if deleted:
             stmts = self._stmts
+            sids = [sid for _thread, sid in deleted]
+            cur.execute(stmts.delete_writes, {"sids": sids}, prepare=False)
+            threads = sorted({bytes(thread) for thread, _sid in deleted})
             cur.execute(stmts.lock_threads, {"locks": self._lock_keys(threads)})
             cur.execute(stmts.gc_elements, {"threads": threads}, prepare=False)
 
@@ -446,22 +457,34 @@ class _SyncCore(BasePostgresSaver):
         wanted = sorted({str(r) for r in run_ids})
         if not wanted:
             return
+        stmts = self._stmts
         with self._cursor(tx=True) as cur:
-            cur.execute(self._stmts.delete_for_runs, {"run_ids": wanted})
-            threads = [r[0] for r in cur.fetchall()]
-            self._gc(cur, threads)
+            # the threads' locks before any row lock (as in prune): a put holds its
+            # thread's lock and then locks its parent row, so the opposite order deadlocks
+            cur.execute(stmts.runs_threads, {"run_ids": wanted})
+            threads = [bytes(r[0]) for r in cur.fetchall()]
+            if not threads:
+                return
+            cur.execute(stmts.lock_threads, {"locks": self._lock_keys(threads)})
+            cur.execute(stmts.delete_for_runs, {"run_ids": wanted, "threads": threads})
+            self._gc(cur, cur.fetchall())
 
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Copy every checkpoint, value and write of a thread under another thread id."""
         src, dst = str(source_thread_id), str(target_thread_id)
         if src == dst:
             return
-        self._run_locked(
-            self._stmts.lock_thread_shared,
-            {"lock": self._lock_key(_k(dst))},
-            self._stmts.copy_thread,
-            {"src": _k(src), "dst": _k(dst)},
-        )
+        stmts = self._stmts
+        params = {"src": _k(src), "dst": _k(dst)}
+        try:
+            with self._cursor(tx=True) as cur:
+                cur.execute(stmts.lock_thread_shared, {"lock": self._lock_key(_k(dst))})
+                cur.execute(stmts.copy_thread, params, prepare=self.prepare)
+                # a later statement: it sees the checkpoint rows just copied
+                cur.execute(stmts.copy_writes, params, prepare=self.prepare)
+        except psycopg.OperationalError as exc:
+            _explain(exc, self.statement_timeout)
+            raise
 
     def prune(
         self,
@@ -490,5 +513,4 @@ class _SyncCore(BasePostgresSaver):
             # lock first: the pruning statement must see every committed checkpoint
             cur.execute(self._stmts.lock_threads, {"locks": self._lock_keys(keys)})
             cur.execute(self._stmts.prune_keep, {"threads": keys, "keep": keep})
-            pruned = [r[0] for r in cur.fetchall()]
-            self._gc(cur, pruned)
+            self._gc(cur, cur.fetchall())

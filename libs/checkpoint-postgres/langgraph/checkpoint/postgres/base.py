@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import ormsgpack
 import psycopg
@@ -36,6 +36,9 @@ from langgraph.checkpoint.errors import DeserializationError, InvalidConfigError
 from langgraph.checkpoint.postgres import _rows
 from langgraph.checkpoint.postgres._sql import Query, Statements
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
+
+_MERGE_ATTEMPTS = 20
+"""Attempts of ``put_writes`` against concurrent inserts and deletions of its rows."""
 
 __all__ = ["BasePostgresSaver"]
 
@@ -281,6 +284,15 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             "data": _rows.pack_writes(entries),
         }
         return params, entries, upsert
+
+    @staticmethod
+    def _gave_up(params: dict[str, Any]) -> NoReturn:
+        task = _rows.task_from_key(params["task_id"])
+        thread = params["thread_id"].decode("utf-8", "surrogatepass")
+        raise psycopg.OperationalError(
+            f"put_writes: the writes row of task {task!r} in thread {thread!r} kept being"
+            f" inserted and deleted concurrently; gave up after {_MERGE_ATTEMPTS} attempts"
+        )
 
     # ------------------------------------------------------------------ reads
 
