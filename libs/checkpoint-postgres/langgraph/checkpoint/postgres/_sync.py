@@ -361,9 +361,7 @@ class _SyncCore(BasePostgresSaver):
         and the put is repeated with every element.
         """
         params, next_config = self._put_params(config, checkpoint, metadata, new_versions)
-        if not self._fetch(self._stmts.put, params) and (
-            params["p_chunks"] or params["p_rest"]
-        ):
+        if not self._fetch(self._stmts.put, params) and (params["p_chunks"] or params["p_rest"]):
             params, _ = self._put_params(config, checkpoint, metadata, new_versions, skip=False)
             self._fetch(self._stmts.put, params)
         return next_config
