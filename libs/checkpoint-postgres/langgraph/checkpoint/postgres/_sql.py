@@ -619,20 +619,25 @@ class Statements:
             ),
             gc_elements=q(
                 """
-                WITH live_chunks AS MATERIALIZED (
-                    SELECT k.thread_id, k.value FROM {elements} k
-                    WHERE k.thread_id = ANY(%(threads)b) AND EXISTS (
-                        SELECT 1 FROM {checkpoints} c
-                        WHERE c.thread_id = k.thread_id AND position(k.hash IN c.chunks) > 0)
+                WITH refs AS MATERIALIZED (
+                    SELECT DISTINCT c.thread_id, substr(r.b, 16 * i + 1, 16) AS hash,
+                        16 * i >= length(r.b) - length(c.chunks) AS chunk
+                    FROM {checkpoints} c
+                    CROSS JOIN LATERAL (SELECT c.hashes || c.brefs || c.chunks AS b) r
+                    CROSS JOIN LATERAL generate_series(0, length(r.b) / 16 - 1) AS i
+                    WHERE c.thread_id = ANY(%(threads)b)
+                ), live AS MATERIALIZED (
+                    SELECT thread_id, hash FROM refs
+                    UNION
+                    SELECT k.thread_id, substr(k.value, 16 * i + 1, 16)
+                    FROM refs
+                    JOIN {elements} k ON k.thread_id = refs.thread_id AND k.hash = refs.hash
+                    CROSS JOIN LATERAL generate_series(0, length(k.value) / 16 - 1) AS i
+                    WHERE refs.chunk
                 )
                 DELETE FROM {elements} e WHERE e.thread_id = ANY(%(threads)b)
                   AND NOT EXISTS (
-                    SELECT 1 FROM {checkpoints} c
-                    WHERE c.thread_id = e.thread_id AND (position(e.hash IN c.hashes) > 0
-                        OR position(e.hash IN c.chunks) > 0 OR position(e.hash IN c.brefs) > 0))
-                  AND NOT EXISTS (
-                    SELECT 1 FROM live_chunks l
-                    WHERE l.thread_id = e.thread_id AND position(e.hash IN l.value) > 0)
+                    SELECT 1 FROM live l WHERE l.thread_id = e.thread_id AND l.hash = e.hash)
                 """
             ),
             lock_threads=sql.SQL(
