@@ -17,6 +17,7 @@ from typing import Any
 import lgpg_ids
 import ormsgpack
 import psycopg
+import pytest
 from lgpg_workers import config, make_checkpoint
 
 from langgraph.checkpoint.base import WRITES_IDX_MAP
@@ -488,3 +489,28 @@ def test_checkpoint_ids_of_every_form_read_back_after_the_upgrade(
         assert [c.checkpoint["id"] for c in saver.list(config(thread))] == sorted(
             [*MIXED_IDS, cp["id"]], reverse=True
         )
+
+
+def test_tables_not_set_up_name_the_fix(pg_uri: str, pg_schema: str) -> None:
+    """Without setup(), or on tables of an older version, an operation fails with its
+    own error plus a note saying to call setup()."""
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        with pytest.raises(psycopg.errors.UndefinedTable) as info:
+            saver.get_tuple(config("t"))
+        assert "call setup() once" in "\n".join(info.value.__notes__)
+    with psycopg.connect(pg_uri) as conn:
+        _create_old_schema(conn, pg_schema, IDS_VERSION)
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        cp, versions = make_checkpoint(saver, {"messages": ["a", "b"]}, None)
+        with pytest.raises(psycopg.errors.UndefinedColumn) as info:
+            saver.put(config("t"), cp, {}, versions)  # type: ignore[arg-type]
+        assert f"version {len(MIGRATIONS) - 1}" in "\n".join(info.value.__notes__)
+        with pytest.raises(psycopg.errors.UndefinedColumn):
+            list(saver.list(None))
+
+
+async def test_async_tables_not_set_up_name_the_fix(pg_uri: str, pg_schema: str) -> None:
+    async with AsyncPostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        with pytest.raises(psycopg.errors.UndefinedTable) as info:
+            await saver.aget_tuple(config("t"))
+        assert "call setup() once" in "\n".join(info.value.__notes__)

@@ -36,7 +36,12 @@ from langgraph.checkpoint.postgres._acompat import (
     acontextmanager,
 )
 from langgraph.checkpoint.postgres._sql import MIGRATIONS, Query
-from langgraph.checkpoint.postgres.base import _MERGE_ATTEMPTS, BasePostgresSaver, _k
+from langgraph.checkpoint.postgres.base import (
+    _MERGE_ATTEMPTS,
+    _SCHEMA_ERRORS,
+    BasePostgresSaver,
+    _k,
+)
 
 __all__ = ["_AsyncCore"]
 
@@ -120,15 +125,19 @@ class _AsyncCore(BasePostgresSaver):
         autocommit mode (so no transaction is left open) and when a statement timeout
         must be set for it.
         """
-        if self.pool is not None:
-            async with self.pool.connection() as conn:
-                async with self._ause(conn, tx) as cur:
-                    yield cur
-        else:
-            async with self.lock:
-                conn = await self._aopen()
-                async with self._ause(conn, tx) as cur:
-                    yield cur
+        try:
+            if self.pool is not None:
+                async with self.pool.connection() as conn:
+                    async with self._ause(conn, tx) as cur:
+                        yield cur
+            else:
+                async with self.lock:
+                    conn = await self._aopen()
+                    async with self._ause(conn, tx) as cur:
+                        yield cur
+        except _SCHEMA_ERRORS as exc:
+            self._schema_note(exc)
+            raise
 
     @acontextmanager
     async def _ause(self, conn: AConnection[Any], tx: bool) -> AsyncIterator[ACursor[Any]]:
@@ -171,6 +180,9 @@ class _AsyncCore(BasePostgresSaver):
                         return await cur.fetchall() if rows else []
                     except psycopg.OperationalError as exc:
                         _explain(exc, self.statement_timeout)
+                        raise
+                    except _SCHEMA_ERRORS as exc:
+                        self._schema_note(exc)
                         raise
         attempts = 2 if self.pool is not None else 1
         for attempt in range(attempts):

@@ -38,7 +38,12 @@ from langgraph.checkpoint.postgres._acompat import (
     contextmanager,
 )
 from langgraph.checkpoint.postgres._sql import MIGRATIONS, Query
-from langgraph.checkpoint.postgres.base import _MERGE_ATTEMPTS, BasePostgresSaver, _k
+from langgraph.checkpoint.postgres.base import (
+    _MERGE_ATTEMPTS,
+    _SCHEMA_ERRORS,
+    BasePostgresSaver,
+    _k,
+)
 
 __all__ = ["_SyncCore"]
 
@@ -122,15 +127,19 @@ class _SyncCore(BasePostgresSaver):
         autocommit mode (so no transaction is left open) and when a statement timeout
         must be set for it.
         """
-        if self.pool is not None:
-            with self.pool.connection() as conn:
-                with self._use(conn, tx) as cur:
-                    yield cur
-        else:
-            with self.lock:
-                conn = self._open()
-                with self._use(conn, tx) as cur:
-                    yield cur
+        try:
+            if self.pool is not None:
+                with self.pool.connection() as conn:
+                    with self._use(conn, tx) as cur:
+                        yield cur
+            else:
+                with self.lock:
+                    conn = self._open()
+                    with self._use(conn, tx) as cur:
+                        yield cur
+        except _SCHEMA_ERRORS as exc:
+            self._schema_note(exc)
+            raise
 
     @contextmanager
     def _use(self, conn: Connection[Any], tx: bool) -> Iterator[Cursor[Any]]:
@@ -173,6 +182,9 @@ class _SyncCore(BasePostgresSaver):
                         return cur.fetchall() if rows else []
                     except psycopg.OperationalError as exc:
                         _explain(exc, self.statement_timeout)
+                        raise
+                    except _SCHEMA_ERRORS as exc:
+                        self._schema_note(exc)
                         raise
         attempts = 2 if self.pool is not None else 1
         for attempt in range(attempts):

@@ -34,11 +34,14 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.base import _codec as codec
 from langgraph.checkpoint.errors import DeserializationError, InvalidConfigError
 from langgraph.checkpoint.postgres import _rows
-from langgraph.checkpoint.postgres._sql import Query, Statements
+from langgraph.checkpoint.postgres._sql import MIGRATIONS, Query, Statements
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 
 _MERGE_ATTEMPTS = 20
 """Attempts of ``put_writes`` against concurrent inserts and deletions of its rows."""
+
+_SCHEMA_ERRORS = (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn)
+"""What a statement raises on tables that ``setup()`` has not created or upgraded."""
 
 __all__ = ["BasePostgresSaver"]
 
@@ -284,6 +287,16 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             "data": _rows.pack_writes(entries),
         }
         return params, entries, upsert
+
+    def _schema_note(self, exc: Exception) -> None:
+        """Add a note to an error about missing tables or columns: run ``setup()``."""
+        add_note = getattr(exc, "add_note", None)  # Python >= 3.11
+        if add_note is not None:
+            add_note(
+                f"the saver's tables in schema {self.schema or '(search_path)'} are missing"
+                f" or older than this langgraph-checkpoint-postgres expects (version"
+                f" {len(MIGRATIONS) - 1}): call setup() once to create or upgrade them"
+            )
 
     @staticmethod
     def _gave_up(params: dict[str, Any]) -> NoReturn:
