@@ -65,6 +65,15 @@ def test_writes_before_their_checkpoint(pg_uri: str, pg_schema: str) -> None:
         ]
         assert _counts(pg_uri, pg_schema) == (2, 2, 0)  # the placeholder became the checkpoint
 
+        # writes that come after their checkpoint was pruned hang off a placeholder
+        # older than what prune keeps: the next prune deletes it with them
+        pruned, versions0 = make_checkpoint(saver, {"n": 0}, None)
+        pruned["id"] = "0" + pruned["id"][1:]  # older than every checkpoint of the thread
+        saver.put_writes(config("early", pruned["id"]), [("out", "late")], "task-9")
+        assert _counts(pg_uri, pg_schema) == (3, 3, 0)
+        saver.prune(["early"], keep=2)
+        assert _counts(pg_uri, pg_schema) == (2, 2, 0)
+
         saver.copy_thread("early", "early-copy")
         copied = saver.get_tuple(config("early-copy"))
         assert copied is not None and sorted(copied.pending_writes or []) == sorted(
@@ -188,3 +197,46 @@ def test_setup_refuses_a_newer_schema(pg_uri: str, pg_schema: str) -> None:
             )
         with pytest.raises(Exception, match=r"newer than this langgraph-checkpoint-postgres"):
             saver.setup()
+
+
+def test_put_over_a_placeholder_does_not_deadlock_with_delete_thread(
+    pg_uri: str, pg_schema: str
+) -> None:
+    """A put takes its thread's lock before it locks the row it upserts (here the
+    placeholder of writes that came first), the order ``delete_thread`` uses."""
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        saver.setup()
+        first, versions = make_checkpoint(saver, {"n": 1}, None)
+        saver.put(config("t"), first, {}, versions)  # type: ignore[arg-type]
+        second, versions2 = make_checkpoint(saver, {"n": 2}, first)
+        saver.put_writes(config("t", second["id"]), [("out", 1)], "task")  # a placeholder
+        holder = psycopg.connect(pg_uri)  # another put in flight: holds the shared lock
+        holder.execute("SELECT pg_advisory_xact_lock_shared(%s::int8)", (saver._lock_key(b"t"),))
+        results: dict[str, str] = {}
+
+        def run(name: str, call: Any) -> None:
+            with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as own:
+                try:
+                    call(own)
+                    results[name] = "ok"
+                except Exception as exc:  # reported below
+                    results[name] = repr(exc)
+
+        deleter = threading.Thread(target=run, args=("delete", lambda s: s.delete_thread("t")))
+        deleter.start()
+        threading.Event().wait(0.5)  # queued for the exclusive lock
+        putter = threading.Thread(
+            target=run,
+            args=("put", lambda s: s.put(config("t", first["id"]), second, {}, versions2)),
+        )
+        putter.start()
+        threading.Event().wait(0.5)  # the put is waiting too
+        holder.commit()
+        holder.close()
+        deleter.join(20)
+        putter.join(20)
+        assert results == {"delete": "ok", "put": "ok"}
+        got = saver.get_tuple(config("t"))  # the put came after the deletion
+        assert got is not None and got.checkpoint["id"] == second["id"]
+        assert got.pending_writes == []
+        assert _counts(pg_uri, pg_schema)[2] == 0

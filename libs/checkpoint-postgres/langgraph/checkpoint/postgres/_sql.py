@@ -517,6 +517,7 @@ class Statements:
                     body, brefs, hashes, metadata, chunks)
                 SELECT %(thread_id)s, %(ns)s, %(checkpoint_id)s, %(parent_id)s, %(body)s,
                     %(brefs)s, %(hashes)s, %(metadata)s::jsonb, %(chunks)s
+                FROM lk  -- the thread's lock before any row lock (an upsert locks its row)
                 WHERE length(%(p_chunks)s::bytea) + length(%(p_rest)s::bytea) = 0
                     OR EXISTS (SELECT 1 FROM p)
                 """,
@@ -610,10 +611,23 @@ class Statements:
                         row_number() OVER (PARTITION BY thread_id, checkpoint_ns
                                            ORDER BY checkpoint_id DESC) AS rn
                     FROM {checkpoints} WHERE thread_id = ANY(%(threads)b) AND body <> ''::bytea
+                ), kept AS (
+                    SELECT DISTINCT ON (thread_id, checkpoint_ns) thread_id, checkpoint_ns,
+                        checkpoint_id AS oldest
+                    FROM ranked WHERE rn <= %(keep)s
+                    ORDER BY thread_id, checkpoint_ns, rn DESC
+                ), doomed AS (
+                    SELECT thread_id, checkpoint_ns, checkpoint_id
+                    FROM ranked WHERE rn > %(keep)s
+                    UNION ALL  -- placeholders (writes only) older than every kept checkpoint
+                    SELECT p.thread_id, p.checkpoint_ns, p.checkpoint_id
+                    FROM {checkpoints} p JOIN kept k ON k.thread_id = p.thread_id
+                        AND k.checkpoint_ns = p.checkpoint_ns AND p.checkpoint_id < k.oldest
+                    WHERE p.thread_id = ANY(%(threads)b) AND p.body = ''::bytea
                 )
-                DELETE FROM {checkpoints} c USING ranked r
-                WHERE r.rn > %(keep)s AND c.thread_id = r.thread_id
-                  AND c.checkpoint_ns = r.checkpoint_ns AND c.checkpoint_id = r.checkpoint_id
+                DELETE FROM {checkpoints} c USING doomed d
+                WHERE c.thread_id = d.thread_id AND c.checkpoint_ns = d.checkpoint_ns
+                  AND c.checkpoint_id = d.checkpoint_id
                 RETURNING c.thread_id, c.sid
                 """
             ),
