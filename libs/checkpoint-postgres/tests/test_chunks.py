@@ -257,3 +257,39 @@ def test_a_missing_chunk_is_reported(pg_uri: str, pg_schema: str) -> None:
         with pytest.raises(DeserializationError, match=r"missing chunk.*storage damaged") as info:
             fresh.get_tuple({"configurable": {"thread_id": "damaged"}})
         assert cps[-1]["id"] in str(info.value) and "'damaged'" in str(info.value)
+
+
+@pytest.mark.parametrize("read", ["get_tuple", "list"])
+def test_a_fork_read_by_a_saver_holding_the_longer_list(
+    pg_uri: str, pg_schema: str, read: str
+) -> None:
+    """The server takes the chunks a saver holds from the hashes it sent: a fork whose
+    chunks are a prefix of the held list's but whose tail differs reads back its own
+    elements, not the held list's."""
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        saver.setup()
+        cps = _grow(saver, "fork-read", 100)
+        fork = _cp(1000, [_message(i) for i in range(30)] + [_message(-1)])
+        cfg = {
+            "configurable": {
+                "thread_id": "fork-read",
+                "checkpoint_ns": "",
+                "checkpoint_id": cps[29]["id"],
+            }
+        }
+        saver.put(cfg, fork, {}, dict(fork["channel_versions"]))  # type: ignore[arg-type]
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as reader:
+        latest = {"configurable": {"thread_id": "fork-read", "checkpoint_id": cps[-1]["id"]}}
+        assert reader.get_tuple(latest) is not None  # now it holds the 100-message list
+        if read == "get_tuple":
+            got = reader.get_tuple(
+                {"configurable": {"thread_id": "fork-read", "checkpoint_id": fork["id"]}}
+            )
+        else:
+            got = next(
+                t
+                for t in reader.list({"configurable": {"thread_id": "fork-read"}})
+                if t.checkpoint["id"] == fork["id"]
+            )
+        assert got is not None
+        assert got.checkpoint["channel_values"]["messages"] == fork["channel_values"]["messages"]

@@ -156,8 +156,20 @@ class Chunked:
     tail: bytes
     """The hashes after the last complete chunk."""
 
+    row: bytes | None = None
+    packed_ends: bytes | None = None
+
     def row_chunks(self) -> bytes:
-        return b"".join(self.keys)
+        """The chunk keys as a row stores them."""
+        if self.row is None:
+            self.row = b"".join(self.keys)
+        return self.row
+
+    def byte_ends(self) -> bytes:
+        """Where each chunk ends in the hashes, in bytes, as big-endian ``int4``s."""
+        if self.packed_ends is None:
+            self.packed_ends = struct.pack(f">{len(self.ends)}i", *(HASH * e for e in self.ends))
+        return self.packed_ends
 
 
 def chunk_hashes(hashes: bytes) -> Chunked:
@@ -204,6 +216,8 @@ def restore_lists(body: bytes, hashes: bytes) -> list[Any]:
                 raise DeserializationError("checkpoint list references are truncated")
             lists[i] = hashes[pos:end]
             pos = end
+        if pos != len(hashes):
+            raise DeserializationError("checkpoint list references do not match the body")
     return parts
 
 

@@ -335,7 +335,8 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
 #   hashes: every element hash of the lists (chunks expanded, then the tail; NULL when
 #          a chunk is missing). Chunks the client holds are not looked up: when the
 #          row's chunk keys start ``%(known_chunks)b`` (the keys of the chunks of
-#          ``%(known)b``, ending at the positions ``%(known_ends)s``), their hashes are
+#          ``%(known)b``; ``%(known_ends)b`` holds where each ends in ``%(known)b``, in
+#          bytes, as big-endian int4), their hashes are
 #          the matching prefix of ``%(known)b``,
 #   blobs: values of the blobs the checkpoint refers to, in reference order (NULL: absent),
 #   elems: list elements, one per hash position; NULL as a whole when ``hashes`` is a
@@ -366,7 +367,8 @@ FROM ({page}) c
 CROSS JOIN LATERAL (
     SELECT CASE WHEN c.chunks = ''::bytea THEN c.hashes
     WHEN substr(%(known_chunks)b::bytea, 1, length(c.chunks)) = c.chunks
-    THEN substr(%(known)b::bytea, 1, 16 * (%(known_ends)s::int4[])[length(c.chunks) / 16])
+    THEN substr(%(known)b::bytea, 1, ('x' || encode(substr(%(known_ends)b::bytea,
+        length(c.chunks) / 4 - 3, 4), 'hex'))::bit(32)::int4)
         || c.hashes
     ELSE (
         SELECT CASE WHEN count(k.value) = count(*)

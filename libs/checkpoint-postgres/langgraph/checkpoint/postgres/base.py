@@ -59,9 +59,9 @@ def _pg_version_key(key: Any) -> bytes:
 def _known_params(known: _rows.Lists | None) -> dict[str, Any]:
     """The parameters of a read that describe the list elements this saver holds."""
     if known is None:
-        return {"known": b"", "known_chunks": b"", "known_ends": []}
+        return {"known": b"", "known_chunks": b"", "known_ends": b""}
     cut = known.chunked()
-    return {"known": known.hashes, "known_chunks": cut.row_chunks(), "known_ends": cut.ends}
+    return {"known": known.hashes, "known_chunks": cut.row_chunks(), "known_ends": cut.byte_ends()}
 
 
 def _k(text: str) -> bytes:
