@@ -100,6 +100,15 @@ def _grow(saver: PostgresSaver, thread: str, steps: int) -> list[dict[str, Any]]
     return cps
 
 
+def _put_fork(saver: PostgresSaver, thread: str, parent_id: str) -> dict[str, Any]:
+    """Put a child of ``parent_id`` (the 30th checkpoint of a ``_grow`` thread) whose list
+    is the parent's 30 messages and one new one."""
+    fork = _cp(1000, [_message(i) for i in range(30)] + [_message(-1)])
+    cfg = {"configurable": {"thread_id": thread, "checkpoint_ns": "", "checkpoint_id": parent_id}}
+    saver.put(cfg, fork, {}, dict(fork["channel_versions"]))  # type: ignore[arg-type]
+    return fork
+
+
 def _chunk_rows(pg_uri: str, schema: str, thread: str) -> list[tuple[bytes, bytes]]:
     with psycopg.connect(pg_uri, autocommit=True) as conn:
         return conn.execute(
@@ -172,15 +181,7 @@ def test_a_put_on_an_older_parent_and_after_pruning(pg_uri: str, pg_schema: str)
     with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
         saver.setup()
         cps = _grow(saver, "fork", 60)
-        forked = _cp(1000, [_message(i) for i in range(30)] + [_message(-1)])
-        cfg = {
-            "configurable": {
-                "thread_id": "fork",
-                "checkpoint_ns": "",
-                "checkpoint_id": cps[29]["id"],
-            }
-        }
-        saver.put(cfg, forked, {}, dict(forked["channel_versions"]))  # type: ignore[arg-type]
+        forked = _put_fork(saver, "fork", cps[29]["id"])
         saver.prune(["fork"], strategy="keep_latest")
         with psycopg.connect(pg_uri, autocommit=True) as conn:
             count = conn.execute(
@@ -269,15 +270,7 @@ def test_a_fork_read_by_a_saver_holding_the_longer_list(
     with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
         saver.setup()
         cps = _grow(saver, "fork-read", 100)
-        fork = _cp(1000, [_message(i) for i in range(30)] + [_message(-1)])
-        cfg = {
-            "configurable": {
-                "thread_id": "fork-read",
-                "checkpoint_ns": "",
-                "checkpoint_id": cps[29]["id"],
-            }
-        }
-        saver.put(cfg, fork, {}, dict(fork["channel_versions"]))  # type: ignore[arg-type]
+        fork = _put_fork(saver, "fork-read", cps[29]["id"])
     with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as reader:
         latest = {"configurable": {"thread_id": "fork-read", "checkpoint_id": cps[-1]["id"]}}
         assert reader.get_tuple(latest) is not None  # now it holds the 100-message list
