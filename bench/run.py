@@ -248,6 +248,25 @@ def fmt_target(row: dict[str, Any]) -> str:
     return f"{'>=' if row['higher_better'] else '<='}{goal:g}x"
 
 
+def print_ceilings(rows: list[dict[str, Any]]) -> None:
+    """How fast a step could be at most, relative to upstream's (``step_floor``)."""
+    by_key = {row["key"]: row for row in rows if row["metric"] == "steps/s"}
+    for prefix in ("postgres", "postgres_async"):
+        floor, step = by_key.get(f"{prefix}.step_floor"), by_key.get(f"{prefix}.step")
+        if not floor or not step or not step.get("upstream"):
+            continue
+        values = [floor[side] for side in ("ours", "upstream") if floor.get(side)]
+        if not values:
+            continue
+        best = sum(values) / len(values)
+        goal = TARGETS[f"{prefix}.step"][1]
+        print(
+            f"ceiling {prefix}.step: three bare durable inserts run at {best:,.0f} steps/s,"
+            f" {best / step['upstream']:.2f}x upstream's step; no saver that commits each call"
+            f" can go faster (target {goal:g}x)"
+        )
+
+
 def print_table(rows: list[dict[str, Any]], sides: list[str]) -> None:
     compare = "upstream" in sides
     head = ["workload", "metric", "ours", "sprd"]
@@ -374,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {'':<8} langgraph.checkpoint.memory from {where}")
     print()
     print_table(rows, sides)
+    print_ceilings(rows)
 
     if args.json:
         payload = {

@@ -959,6 +959,51 @@ def pool_suite(ctx: Ctx, mods: SimpleNamespace, pg: Any, dsn: str, sizes: dict[s
         )
 
 
+FLOOR_PAYLOADS = (400, 150, 150)  # bytes: a checkpoint row, then two tasks' writes
+
+
+def floor_suite(ctx: Ctx, psycopg: Any, dsn: str, sizes: dict[str, Any]) -> None:
+    """The commit floor of a step: three autocommit inserts, nothing encoded.
+
+    A saver that makes each call durable before it returns commits three times per step
+    (``put``, two ``put_writes``); these three prepared, binary inserts of fixed rows are
+    the least such a step costs through psycopg on this server and machine, whatever the
+    saver. ``run.py`` reports how fast a step could be relative to upstream's.
+    """
+    steps = sizes["steps"] * sizes["threads"]  # as many as the step workload
+    payloads = [os.urandom(size) for size in FLOOR_PAYLOADS]
+    insert = "INSERT INTO floor (k, v) VALUES (%s, %s)"
+
+    def keys(i: int) -> list[bytes]:
+        return [i.to_bytes(8, "big") + j.to_bytes(8, "big") for j in range(3)]
+
+    with PgSchema(psycopg, dsn, "floor") as sch:
+        with psycopg.connect(sch.dsn, autocommit=True) as conn:
+            conn.execute("CREATE TABLE floor (k bytea PRIMARY KEY, v bytea NOT NULL)")
+            cur = conn.cursor(binary=True)
+
+            def step(i: int) -> None:
+                for k, v in zip(keys(i), payloads, strict=True):
+                    cur.execute(insert, (k, v), prepare=True)
+
+            done, el, capped = timed(step, steps, sizes["step_cap"])
+            ctx.rate("postgres.step_floor", "steps/s", done, el, capped)
+
+        async def arun() -> tuple[int, float, bool]:
+            async with await psycopg.AsyncConnection.connect(sch.dsn, autocommit=True) as aconn:
+                await aconn.execute("TRUNCATE floor")
+                acur = aconn.cursor(binary=True)
+
+                async def astep(i: int) -> None:
+                    for k, v in zip(keys(i), payloads, strict=True):
+                        await acur.execute(insert, (k, v), prepare=True)
+
+                return await atimed(astep, steps, sizes["step_cap"])
+
+        done, el, capped = asyncio.run(arun())
+        ctx.rate("postgres_async.step_floor", "steps/s", done, el, capped)
+
+
 def group_postgres(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx, dsn: str) -> None:
     psycopg = mods.psycopg
     try:
@@ -967,6 +1012,11 @@ def group_postgres(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx, dsn: 
     except Exception as exc:
         ctx.unavailable("postgres", f"server not reachable: {exc}")
         return
+
+    try:
+        floor_suite(ctx, psycopg, dsn, sizes)
+    except Exception as exc:
+        ctx.error("postgres.step_floor", exc)
 
     def run_sync(mod: Any) -> None:
         with (
