@@ -17,6 +17,7 @@ import pytest
 from lgpg_workers import config, make_checkpoint
 from psycopg import sql
 
+from langgraph.checkpoint.base import _codec as codec
 from langgraph.checkpoint.errors import DecryptionError
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
@@ -142,3 +143,76 @@ async def test_no_plaintext_with_encrypted_serializer_async(pg_uri: str, pg_sche
         got = await saver.aget_tuple(config("t"))
         assert got is not None and got.checkpoint["channel_values"] == _values()
     assert _scan(pg_uri, pg_schema) == []
+
+
+class _KeylessCipher:
+    """The AES cipher without a ``hash_key`` (a custom cipher, or data from before)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def encrypt(self, plaintext: bytes) -> tuple[str, bytes]:
+        return self.inner.encrypt(plaintext)
+
+    def decrypt(self, ciphername: str, ciphertext: bytes) -> bytes:
+        return self.inner.decrypt(ciphername, ciphertext)
+
+
+def _stored_hashes(uri: str, schema: str) -> set[bytes]:
+    with psycopg.connect(uri) as conn:
+        rows = conn.execute(
+            sql.SQL("SELECT hash FROM {}").format(sql.Identifier(schema, "lg_elements"))
+        ).fetchall()
+    return {bytes(r[0]) for r in rows}
+
+
+def _put_chain(saver: Any, thread: str, lists: list[list[Any]]) -> None:
+    previous = None
+    for messages in lists:
+        cp, versions = make_checkpoint(saver, {"messages": messages}, previous)
+        parent = previous["id"] if previous else None
+        saver.put(config(thread, parent), cp, {"source": "loop"}, versions)
+        previous = cp
+
+
+def test_element_hashes_are_keyed_by_the_encryption_key(pg_uri: str, pg_schema: str) -> None:
+    serde = EncryptedSerializer.from_pycryptodome_aes(key=KEY)
+    assert serde.hash_key is not None and len(serde.hash_key) == 32
+    messages = [{"text": f"WALRUS {i}"} for i in range(4)]
+    plain = [codec.pack_typed(serde.serde.dumps_typed(m)) for m in messages]
+    unkeyed = {codec.element_hash(p) for p in plain}
+    keyed = {codec.element_hash(p, serde.hash_key) for p in plain}
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema, serde=serde) as saver:
+        saver.setup()
+        _put_chain(saver, "a", [messages[:3], messages])
+    with PostgresSaver.from_conn_string(
+        pg_uri, schema=pg_schema, serde=EncryptedSerializer.from_pycryptodome_aes(key=KEY)
+    ) as again:  # another process with the same key computes the same hashes
+        _put_chain(again, "b", [messages])
+        got = again.get_tuple(config("a"))
+        assert got is not None and got.checkpoint["channel_values"]["messages"] == messages
+    stored = _stored_hashes(pg_uri, pg_schema)
+    assert keyed <= stored
+    assert not unkeyed & stored  # a guessed message cannot be confirmed without the key
+
+
+def test_threads_written_with_unkeyed_hashes_continue(pg_uri: str, pg_schema: str) -> None:
+    aes = EncryptedSerializer.from_pycryptodome_aes(key=KEY)
+    keyless = EncryptedSerializer(_KeylessCipher(aes.cipher))
+    assert keyless.hash_key is None
+    messages = [{"text": f"IBEX {i}"} for i in range(6)]
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema, serde=keyless) as old:
+        old.setup()
+        _put_chain(old, "t", [messages[:2], messages[:4]])
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema, serde=aes) as new:
+        latest = new.get_tuple(config("t"))
+        assert latest is not None
+        cp, versions = make_checkpoint(new, {"messages": messages}, latest.checkpoint)
+        new.put(config("t", latest.checkpoint["id"]), cp, {"source": "loop"}, versions)  # type: ignore[arg-type]
+        history = [t.checkpoint["channel_values"]["messages"] for t in new.list(config("t"))]
+        assert history == [messages, messages[:4], messages[:2]]
+        new.prune(["t"], keep=1)
+        got = new.get_tuple(config("t"))
+        assert got is not None and got.checkpoint["channel_values"]["messages"] == messages
+    plain = [codec.pack_typed(aes.serde.dumps_typed(m)) for m in messages]
+    assert {codec.element_hash(p, aes.hash_key) for p in plain} <= _stored_hashes(pg_uri, pg_schema)

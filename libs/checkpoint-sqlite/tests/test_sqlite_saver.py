@@ -131,6 +131,27 @@ def test_encryption_covers_values_and_writes(db_path: str) -> None:
     assert secret.encode() not in raw
 
 
+def test_element_hashes_keyed_by_the_encryption_key(db_path: str) -> None:
+    import hashlib
+
+    from langgraph.checkpoint.base import _codec as codec
+
+    serde = EncryptedSerializer.from_pycryptodome_aes(key=b"k" * 16)
+    chat = Chat("keyed")
+    with SqliteSaver.from_conn_string(db_path, serde=serde) as saver:
+        _fill(saver, chat, 4)
+        db_key = bytes(saver.conn.execute(q.GET_STATE).fetchone()[1])
+        stored = {bytes(r[0]) for r in saver.conn.execute("SELECT hash FROM lg_elements")}
+        got = saver.get_tuple({"configurable": {"thread_id": "keyed", "checkpoint_ns": ""}})
+        assert got is not None and got.checkpoint["channel_values"]["messages"] == chat.messages
+    assert serde.hash_key is not None
+    mixed = hashlib.blake2b(db_key, key=serde.hash_key, digest_size=32).digest()
+    plain = [codec.pack_typed(serde.serde.dumps_typed(m)) for m in chat.messages]
+    assert stored == {codec.element_hash(p, mixed) for p in plain}
+    # the database's own key alone (in the same file) confirms no guessed message
+    assert not stored & {codec.element_hash(p, db_key) for p in plain}
+
+
 def test_storage_growth_is_bounded(db_path: str) -> None:
     with SqliteSaver.from_conn_string(db_path) as saver:
         chat = Chat("grow", size=400)

@@ -140,3 +140,37 @@ def test_with_msgpack_allowlist_keeps_cipher(serde: EncryptedSerializer) -> None
     extended = serde.with_msgpack_allowlist([Doc])
     assert extended.cipher is serde.cipher
     assert extended.loads_typed(serde.dumps_typed(Doc(1))) == Doc(1)
+
+
+class _Keyless:
+    name = "plain-xor"
+
+    def encrypt(self, plaintext: bytes) -> tuple[str, bytes]:
+        return self.name, bytes(b ^ 0x5A for b in plaintext)
+
+    def decrypt(self, ciphername: str, ciphertext: bytes) -> bytes:
+        return bytes(b ^ 0x5A for b in ciphertext)
+
+
+def test_hash_key_derived_from_the_aes_key() -> None:
+    a = EncryptedSerializer.from_pycryptodome_aes(key=b"1" * 16)
+    assert a.hash_key is not None and len(a.hash_key) == 32
+    assert a.hash_key != b"1" * 16  # derived, never the AES key itself
+    assert a.hash_key == EncryptedSerializer.from_pycryptodome_aes(key=b"1" * 16).hash_key
+    assert a.hash_key != EncryptedSerializer.from_pycryptodome_aes(key=b"2" * 16).hash_key
+    from Crypto.Cipher import AES
+
+    gcm = EncryptedSerializer.from_pycryptodome_aes(key=b"1" * 16, mode=AES.MODE_GCM)
+    assert gcm.hash_key == a.hash_key  # the key decides, not the mode
+    assert a.with_msgpack_allowlist([dt.date]).hash_key == a.hash_key
+
+
+def test_hash_key_of_custom_ciphers() -> None:
+    assert EncryptedSerializer(_Keyless()).hash_key is None
+    keyed = _Keyless()
+    keyed.hash_key = b"s" * 64  # type: ignore[attr-defined]
+    assert EncryptedSerializer(keyed).hash_key == b"s" * 64
+    for bad in (b"", b"s" * 65, "text"):
+        keyed.hash_key = bad  # type: ignore[attr-defined]
+        with pytest.raises(ValueError, match="hash_key"):
+            _ = EncryptedSerializer(keyed).hash_key

@@ -160,6 +160,13 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             return serde.serde.dumps_typed
         return None
 
+    def _hash_key(self) -> bytes:
+        """The key of element hashes: the encrypting serializer's secret (see README)."""
+        serde = self.serde
+        if isinstance(serde, EncryptedSerializer):
+            return serde.hash_key or b""
+        return b""
+
     def _put_params(
         self,
         config: RunnableConfig,
@@ -190,8 +197,9 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
             new_versions,
             dumps,
             hash_dumps=self._hash_dumps(),
+            hash_key=self._hash_key(),
             list_cache=self._list_cache,
-            scope=(thread_key, ns_key),
+            scope=(self._hash_key(), thread_key, ns_key),
         )
         meta = codec.dumps_metadata(
             _strip_nul(get_serializable_checkpoint_metadata(config, metadata))

@@ -9,6 +9,7 @@ turn driver errors into :class:`~langgraph.checkpoint.errors.StorageError`.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -168,6 +169,15 @@ class EngineCore:
 
     # ------------------------------------------------------------------ setup
 
+    def _element_hash_key(self, db_key: bytes) -> bytes:
+        """The key of element hashes: the database's random key, mixed with the encrypting
+        serializer's secret when it has one (then the hashes confirm no guess to someone
+        holding the file but not the encryption key)."""
+        secret = getattr(self.serde, "hash_key", None) if self._hash_dumps else None
+        if not secret:
+            return db_key
+        return hashlib.blake2b(db_key, key=secret, digest_size=32).digest()
+
     def setup(self, conn: Conn) -> None:
         """Apply the connection policy and pending migrations (idempotent)."""
         if self.is_setup:
@@ -178,7 +188,8 @@ class EngineCore:
                 or self.path
             )
             migrate(conn)
-            self._generation, self.hash_key = conn.execute(q.GET_STATE).fetchone()
+            self._generation, db_key = conn.execute(q.GET_STATE).fetchone()
+            self.hash_key = self._element_hash_key(bytes(db_key))
             commit(conn)
         except sqlite3.ProgrammingError:
             raise

@@ -49,6 +49,15 @@ def _dbl(x: int) -> int:
     return (x & _MASK) ^ _R if x >> 128 else x
 
 
+def element_hash_key(key: bytes) -> bytes:
+    """The key of list-element hashes under an AES key: HMAC-SHA256 of a fixed label.
+
+    Savers hash each list element's plaintext to store equal elements once; keyed by
+    this, a hash tells nothing to whoever lacks the AES key (no guess can be confirmed).
+    """
+    return hmac.new(key, b"langgraph-checkpoint element hash", "sha256").digest()
+
+
 class AesEaxCipher:
     """AES in EAX mode with a 16-byte nonce and tag, cipher name ``"aes"``.
 
@@ -62,6 +71,7 @@ class AesEaxCipher:
 
     def __init__(self, key: bytes, AES: Any, nonce_factory: Any = None) -> None:
         self._key = bytes(key)
+        self.hash_key = element_hash_key(self._key)
         self._AES = AES
         self._nonce = nonce_factory or (lambda: os.urandom(16))
         self._ecb = AES.new(self._key, AES.MODE_ECB)
@@ -173,6 +183,7 @@ class AesGenericCipher:
 
     def __init__(self, key: bytes, AES: Any, **kwargs: Any) -> None:
         self._key = bytes(key)
+        self.hash_key = element_hash_key(self._key)
         self._AES = AES
         self._kwargs = kwargs
 

@@ -35,6 +35,22 @@ class EncryptedSerializer(SerializerProtocol):
         self.cipher = cipher
         self.serde: SerializerProtocol = serde if serde is not None else JsonPlusSerializer()
 
+    @property
+    def hash_key(self) -> bytes | None:
+        """The secret that keys the savers' list-element hashes (None: the cipher has none).
+
+        Savers store each list element once per thread under a hash of its plaintext;
+        keyed with this, someone reading the database without the key cannot confirm a
+        guessed element. The AES ciphers of :meth:`from_pycryptodome_aes` derive it from
+        their key; a custom cipher may set a ``hash_key`` attribute (bytes, at most 64).
+        """
+        key = getattr(self.cipher, "hash_key", None)
+        if key is None:
+            return None
+        if not isinstance(key, bytes | bytearray) or not 0 < len(key) <= 64:
+            raise ValueError("a cipher's hash_key must be 1 to 64 bytes")
+        return bytes(key)
+
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
         """Serialize with the inner serializer, then encrypt: tag ``"<inner>+<cipher>"``."""
         tag, data = self.serde.dumps_typed(obj)
