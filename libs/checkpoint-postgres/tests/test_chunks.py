@@ -65,6 +65,24 @@ def test_all_same_hashes_are_cut_at_the_maximum() -> None:
     assert cut.ends == [64, 128, 192]
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_cutting_from_an_earlier_cut_equals_cutting_from_scratch(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(40):
+        old = _hashes(rng.randrange(0, 400), rng.randrange(1 << 30))
+        shared = rng.randrange(0, len(old) // H + 1)
+        new = old[: shared * H] + _hashes(rng.randrange(0, 200), rng.randrange(1 << 30))
+        # the lists may still agree after ``shared``: any prefix they share will do
+        got = _rows.chunk_hashes(new, _rows.chunk_hashes(old), shared)
+        want = _rows.chunk_hashes(new)
+        assert (got.ends, got.keys, got.values, got.tail) == (
+            want.ends,
+            want.keys,
+            want.values,
+            want.tail,
+        )
+
+
 def test_a_chunk_key_is_never_an_element_hash() -> None:
     value = _hashes(8, 1)
     assert _rows.chunk_key(value) != codec.element_hash(value)
@@ -239,6 +257,38 @@ def test_a_row_written_before_chunks_is_a_parent(pg_uri: str, pg_schema: str) ->
             got = fresh.get_tuple({"configurable": {"thread_id": "old", "checkpoint_id": cp["id"]}})
             assert got is not None
             assert got.checkpoint["channel_values"]["messages"] == cp["channel_values"]["messages"]
+
+
+def test_a_message_repeated_after_a_long_history(pg_uri: str, pg_schema: str) -> None:
+    """A new element equal to one the parent holds is sent again, and stored once."""
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        saver.setup()
+        cps = _grow(saver, "rep", 40)
+        messages = [_message(i) for i in range(40)] + [_message(3), _message(0)]
+        cp = _cp(40, messages)
+        cfg = {
+            "configurable": {
+                "thread_id": "rep",
+                "checkpoint_ns": "",
+                "checkpoint_id": cps[-1]["id"],
+            }
+        }
+        saver.put(cfg, cp, {}, dict(cp["channel_versions"]))  # type: ignore[arg-type]
+        with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as fresh:
+            got = fresh.get_tuple({"configurable": {"thread_id": "rep"}})
+            assert got is not None and got.checkpoint["channel_values"]["messages"] == messages
+    with psycopg.connect(pg_uri, autocommit=True) as conn:
+        hashes = {
+            bytes(r[0])
+            for r in conn.execute(
+                sql.SQL("SELECT hash FROM {} WHERE thread_id = %s").format(
+                    sql.Identifier(pg_schema, "lg_elements")
+                ),
+                (b"rep",),
+            ).fetchall()
+        }
+    plain = {codec.element_hash(codec.pack_typed(saver.serde.dumps_typed(m))) for m in messages}
+    assert plain <= hashes
 
 
 def test_a_missing_chunk_is_reported(pg_uri: str, pg_schema: str) -> None:

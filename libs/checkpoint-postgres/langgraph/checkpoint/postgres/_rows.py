@@ -70,6 +70,7 @@ Decoding a ``list()`` page
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import struct
 import threading
@@ -129,11 +130,11 @@ def chunk_key(value: bytes) -> bytes:
     return hashlib.blake2b(value, digest_size=HASH, person=b"lg-chunk").digest()
 
 
-def chunk_ends(hashes: bytes) -> list[int]:
-    """Where the complete chunks of ``hashes`` end, in element positions."""
+def chunk_ends(hashes: bytes, start: int = 0) -> list[int]:
+    """Where the complete chunks of ``hashes`` end, in element positions (scanning from
+    position ``start``, which must be 0 or the end of a chunk)."""
     ends: list[int] = []
-    start = 0
-    for i in range(len(hashes) // HASH):
+    for i in range(start, len(hashes) // HASH):
         size = i + 1 - start
         if size >= CHUNK_MAX or (
             size >= CHUNK_MIN and hashes[(i + 1) * HASH - 1] & _CHUNK_MASK == 0
@@ -172,15 +173,31 @@ class Chunked:
         return self.packed_ends
 
 
-def chunk_hashes(hashes: bytes) -> Chunked:
-    """Cut concatenated element hashes into content-defined chunks and a tail."""
-    ends = chunk_ends(hashes)
+def chunk_hashes(hashes: bytes, prev: Chunked | None = None, shared: int = 0) -> Chunked:
+    """Cut concatenated element hashes into content-defined chunks and a tail.
+
+    ``prev``: the chunks of hashes whose first ``shared`` positions equal those of
+    ``hashes``; its chunks that end within them are taken as they are (a cut depends
+    only on the hashes since the previous cut), so only the rest is scanned and hashed.
+    """
+    ends: list[int] = []
+    keys: list[bytes] = []
     values: list[bytes] = []
     start = 0
-    for end in ends:
-        values.append(hashes[start * HASH : end * HASH])
+    if prev is not None and shared:
+        held = bisect.bisect_right(prev.ends, shared)
+        if held:
+            ends = prev.ends[:held]
+            keys = prev.keys[:held]
+            values = prev.values[:held]
+            start = ends[-1]
+    new_ends = chunk_ends(hashes, start)
+    for end in new_ends:
+        value = hashes[start * HASH : end * HASH]
+        values.append(value)
+        keys.append(chunk_key(value))
         start = end
-    return Chunked(ends, [chunk_key(v) for v in values], values, hashes[start * HASH :])
+    return Chunked(ends + new_ends, keys, values, hashes[start * HASH :])
 
 
 _LISTS = 9  # position of the list references in a body
@@ -338,6 +355,7 @@ class Lists:
     plain: bool | None = None
     cut: Chunked | None = None
     """``hashes`` cut into chunks, filled on demand."""
+    nbytes: int | None = None
 
     def chunked(self) -> Chunked:
         if self.cut is None:
@@ -356,7 +374,9 @@ class Lists:
         return None
 
     def size(self) -> int:
-        return len(self.hashes) + sum(map(len, self.packed))
+        if self.nbytes is None:
+            self.nbytes = len(self.hashes) + sum(map(len, self.packed))
+        return self.nbytes
 
 
 class KnownLists:

@@ -7,6 +7,7 @@ Turning a checkpoint into statement parameters and result rows back into
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -220,27 +221,27 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         # again: the statement checks the parent's hashes and locks its row (see _sql.py)
         known = self._known.get(thread_key, ns_key) if skip and parent_id and hashes else None
         shared = _rows.common_positions(hashes, known.hashes) if known is not None else 0
-        held: dict[bytes, bytes] = {}  # elements the parent holds: packed bytes known here
-        if known is not None:
-            for i in range(shared):
-                held.setdefault(hashes[i * _rows.HASH : (i + 1) * _rows.HASH], known.packed[i])
-        for elem in enc.elements[shared:]:
-            if elem.hash not in held and elem.hash not in send:
+        # only the elements after the shared positions are looked at (a long history
+        # costs nothing per put); one equal to an earlier element is sent again, and
+        # the insert-if-absent keeps the stored one
+        new_elements = enc.elements[shared:]
+        for elem in new_elements:
+            if elem.hash not in send:
                 data = elem.data
                 send[elem.hash] = (
                     data if data is not None else codec.encode_value(elem.value, dumps)
                 )
         # list references in chunks; chunks inside the shared positions exist (the
         # parent refers to them), the others are sent with the new elements
-        cut = _rows.chunk_hashes(hashes)
-        held_chunks = sum(1 for end in cut.ends if end <= shared)
+        cut = _rows.chunk_hashes(hashes, known.chunked() if known else None, shared)
+        held_chunks = bisect.bisect_right(cut.ends, shared)
         rest_from = cut.ends[held_chunks - 1] if held_chunks else 0
         for key, value in zip(cut.keys[held_chunks:], cut.values[held_chunks:], strict=True):
             send.setdefault(key, value)
         e_hash, e_value = arr(send), arr(send.values())
         if hashes:
-            by_hash = {**held, **send}
-            positions = [by_hash[e.hash] for e in enc.elements]
+            fresh = [send[e.hash] for e in new_elements]
+            positions = known.packed[:shared] + fresh if known is not None else fresh
             self._known.remember(thread_key, ns_key, _rows.Lists(hashes, positions, cut=cut))
         params = {
             "lock": self._lock_key(thread_key),

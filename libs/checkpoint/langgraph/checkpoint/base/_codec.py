@@ -461,19 +461,22 @@ def encode_checkpoint(
                     inline.append(packed)
                     continue
             elif _is_addressable(value):
-                refs = None
+                fast = None
                 if packer is not None:
                     key = (scope, ch)
-                    refs = _encode_list_fast(value, packer, hash_key, lazy, list_cache, key)
-                if refs is None:
+                    fast = _encode_list_fast(value, packer, hash_key, lazy, list_cache, key)
+                if fast is not None:
+                    refs, joined = fast
+                else:
                     refs = []
                     for elem in value:
                         plain = pack_typed(hdumps(elem))
                         h = element_hash(plain, hash_key)
                         refs.append(ElementRef(h, elem, None if lazy else plain))
+                    joined = b"".join([r.hash for r in refs])
                 out.elements.extend(refs)
                 lists.append(ref)
-                lists.append(b"".join([r.hash for r in refs]))
+                lists.append(joined)
                 continue
             else:
                 packed = b""
@@ -550,6 +553,7 @@ def plain_packer(dumps: Dumps) -> Callable[[Any], bytes] | None:
 class _CachedList:
     body: bytes  # the list's msgpack encoding without the array header
     refs: list[ElementRef]
+    hashes: bytes  # the refs' hashes, concatenated
 
 
 class ListCache:
@@ -601,8 +605,9 @@ def _encode_list_fast(
     lazy: bool,
     cache: ListCache | None,
     key: Any,
-) -> list[ElementRef] | None:
-    """Element refs of ``value`` with one encoder call per new element (None: fall back).
+) -> tuple[list[ElementRef], bytes] | None:
+    """Element refs of ``value`` and their concatenated hashes, with one encoder call
+    per new element (None: fall back).
 
     Same hashes and bytes as the per-element path: the default serializer tags every
     element ``"msgpack"`` with ``packer``'s payload (checked by type first).
@@ -616,8 +621,10 @@ def _encode_list_fast(
     body = whole[len(_array_header(len(value))) :]
     cached = cache.get(key) if cache is not None else None
     keep: list[ElementRef] = []  # cached refs: value None, data set unless lazy
+    kept = b""
     if cached is not None and len(cached.refs) <= len(value) and body.startswith(cached.body):
         keep = cached.refs
+        kept = cached.hashes
     if lazy:  # bytes are produced later from the value: refs carry the caller's objects
         refs = [ElementRef(r.hash, v, None) for r, v in zip(keep, value, strict=False)]
     else:
@@ -629,9 +636,10 @@ def _encode_list_fast(
         h = blake2b(plain, digest_size=HASH_SIZE, key=hash_key).digest()
         refs.append(ElementRef(h, elem, None if lazy else plain))
         fresh.append(ElementRef(h, None, None if lazy else plain))
+    joined = kept + b"".join([r.hash for r in fresh]) if fresh else kept
     if cache is not None:
-        cache.put(key, _CachedList(body, [*keep, *fresh]))
-    return refs
+        cache.put(key, _CachedList(body, [*keep, *fresh], joined))
+    return refs, joined
 
 
 def _enc_updated(updated: Any, chan_pos: Mapping[str, int]) -> Any:
