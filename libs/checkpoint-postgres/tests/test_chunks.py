@@ -118,13 +118,21 @@ def _grow(saver: PostgresSaver, thread: str, steps: int) -> list[dict[str, Any]]
     return cps
 
 
+def _put_child(
+    saver: PostgresSaver, thread: str, parent_id: str, cp: dict[str, Any]
+) -> dict[str, Any]:
+    """Put ``cp`` as a child of ``parent_id``; returns it."""
+    cfg = {"configurable": {"thread_id": thread, "checkpoint_ns": "", "checkpoint_id": parent_id}}
+    saver.put(cfg, cp, {}, dict(cp["channel_versions"]))  # type: ignore[arg-type]
+    return cp
+
+
 def _put_fork(saver: PostgresSaver, thread: str, parent_id: str) -> dict[str, Any]:
     """Put a child of ``parent_id`` (the 30th checkpoint of a ``_grow`` thread) whose list
     is the parent's 30 messages and one new one."""
-    fork = _cp(1000, [_message(i) for i in range(30)] + [_message(-1)])
-    cfg = {"configurable": {"thread_id": thread, "checkpoint_ns": "", "checkpoint_id": parent_id}}
-    saver.put(cfg, fork, {}, dict(fork["channel_versions"]))  # type: ignore[arg-type]
-    return fork
+    return _put_child(
+        saver, thread, parent_id, _cp(1000, [_message(i) for i in range(30)] + [_message(-1)])
+    )
 
 
 def _chunk_rows(pg_uri: str, schema: str, thread: str) -> list[tuple[bytes, bytes]]:
@@ -243,15 +251,7 @@ def test_a_row_written_before_chunks_is_a_parent(pg_uri: str, pg_schema: str) ->
                 )
             )
         assert all(chunks == b"" for _, chunks in _chunk_rows(pg_uri, pg_schema, "old"))
-        child = _cp(30, [_message(i) for i in range(31)])
-        cfg = {
-            "configurable": {
-                "thread_id": "old",
-                "checkpoint_ns": "",
-                "checkpoint_id": cps[-1]["id"],
-            }
-        }
-        saver.put(cfg, child, {}, dict(child["channel_versions"]))  # type: ignore[arg-type]
+        child = _put_child(saver, "old", cps[-1]["id"], _cp(30, [_message(i) for i in range(31)]))
     with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as fresh:
         for cp in (cps[10], child):
             got = fresh.get_tuple({"configurable": {"thread_id": "old", "checkpoint_id": cp["id"]}})
@@ -265,15 +265,7 @@ def test_a_message_repeated_after_a_long_history(pg_uri: str, pg_schema: str) ->
         saver.setup()
         cps = _grow(saver, "rep", 40)
         messages = [_message(i) for i in range(40)] + [_message(3), _message(0)]
-        cp = _cp(40, messages)
-        cfg = {
-            "configurable": {
-                "thread_id": "rep",
-                "checkpoint_ns": "",
-                "checkpoint_id": cps[-1]["id"],
-            }
-        }
-        saver.put(cfg, cp, {}, dict(cp["channel_versions"]))  # type: ignore[arg-type]
+        _put_child(saver, "rep", cps[-1]["id"], _cp(40, messages))
         with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as fresh:
             got = fresh.get_tuple({"configurable": {"thread_id": "rep"}})
             assert got is not None and got.checkpoint["channel_values"]["messages"] == messages
