@@ -1041,6 +1041,21 @@ def group_postgres(mods: SimpleNamespace, sizes: dict[str, Any], ctx: Ctx, dsn: 
         ctx, "postgres_async", "langgraph.checkpoint.postgres.aio", "AsyncPostgresSaver", run_async
     )
 
+    def run_unprepared(mod: Any) -> None:
+        # as behind PgBouncer in transaction mode: nothing prepared on the server
+        kwargs = dict(pg_kwargs(mods), prepare_threshold=None)
+        with PgSchema(psycopg, dsn, "unprep") as sch, psycopg.connect(sch.dsn, **kwargs) as conn:
+            try:
+                saver = mod.PostgresSaver(conn, prepare=False)
+            except TypeError:  # upstream has no such option: its connection decides
+                saver = mod.PostgresSaver(conn)
+            saver.setup()
+            saver_suite(ctx, "postgres_unprepared", saver, sizes, storage=None)
+
+    part(
+        ctx, "postgres_unprepared", "langgraph.checkpoint.postgres", "PostgresSaver", run_unprepared
+    )
+
     def run_pool(mod: Any) -> None:
         with PgSchema(psycopg, dsn, "pool") as sch:
             pool_suite(ctx, mods, mod, sch.dsn, sizes)

@@ -75,3 +75,18 @@ class TestAsyncPostgresSaverPipeline(CheckpointerConformance):
         ) as saver:
             await saver.setup()
             yield saver
+
+
+class TestPostgresSaverUnprepared(CheckpointerConformance):
+    """As behind PgBouncer in transaction mode: no server-side prepared statements.
+
+    (The async saver runs the same generated code; ``test_unprepared.py`` covers it.)
+    """
+
+    @pytest.fixture
+    def saver(self, pg_uri: str, pg_schema: str) -> Iterator[PostgresSaver]:
+        kwargs = {"prepare_threshold": None}
+        with ConnectionPool(pg_uri, min_size=1, max_size=4, kwargs=kwargs, open=True) as pool:
+            saver = PostgresSaver(pool, schema=pg_schema, prepare=False)
+            saver.setup()
+            yield saver

@@ -164,8 +164,15 @@ class _AsyncCore(BasePostgresSaver):
         """Run one statement and return its rows.
 
         With a pool, a connection the server dropped is replaced once: every statement
-        run through here is a read or an idempotent write.
+        run through here is a read or an idempotent write. Unprepared (``prepare=False``),
+        a statement stored as a routine is called as such (see ``_sql.Routine``).
         """
+        if not self.prepare and isinstance(stmt, bytes) and stmt in self._stmts.calls:
+            if self._routines is None:
+                found = await self._afetch(self._stmts.routines_exist, {})
+                self._routines = bool(found and found[0][0])
+            if self._routines:
+                stmt = self._stmts.calls[stmt]
         if self.pool is None and not tx and self.pipe is None and self.statement_timeout is None:
             # the common case (one autocommit connection): one statement on a cursor kept
             # for this connection, without per-call cursor and context-manager set-up
@@ -292,6 +299,15 @@ class _AsyncCore(BasePostgresSaver):
                     last,
                     time.monotonic() - started,
                 )
+            await cur.execute(stmts.routines_exist, prepare=False)
+            row = await cur.fetchone()
+            if not (row and row[0]):
+                async with conn.transaction():
+                    await cur.execute(stmts.lock, prepare=False)
+                    for routine in stmts.routines:
+                        await cur.execute(routine.create, prepare=False)
+                logger.info("setup: created the functions of unprepared calls")
+            self._routines = True
 
     # ------------------------------------------------------------------ reads
 

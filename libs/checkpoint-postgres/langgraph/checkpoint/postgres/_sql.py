@@ -42,7 +42,10 @@ checkpoint_id`` and ``checkpoint_id < before`` compare ids exactly as strings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import hashlib
+import re
+from dataclasses import dataclass, field
 
 from psycopg import sql
 
@@ -396,6 +399,89 @@ _PAGE_COLUMNS = (
 )
 
 
+# Routines: without server-side prepared statements (``prepare=False``, PgBouncer in
+# transaction mode) every statement is parsed, analyzed and planned again on each call,
+# which for the reads and writes below costs more than running them. ``setup()`` also
+# stores each of them as a PL/pgSQL function, whose plan the server caches per connection;
+# an unprepared saver calls the function instead. A function's name ends with a hash of its
+# definition, so a release whose statement differs creates a new function and processes
+# of the previous release keep theirs.
+_PARAM = re.compile(rb"%\((\w+)\)([sb])")
+_PARAM_TYPES = {
+    "thread_id": "bytea",
+    "ns": "bytea",
+    "checkpoint_id": "bytea",
+    "parent_id": "bytea",
+    "known": "bytea",
+    "known_chunks": "bytea",
+    "known_ends": "bytea",
+    "lock": "int8",
+    "p_chunks": "bytea",
+    "p_rest": "bytea",
+    "body": "bytea",
+    "brefs": "bytea",
+    "hashes": "bytea",
+    "metadata": "text",
+    "chunks": "bytea",
+    "e_hash": "bytea[]",
+    "e_value": "bytea[]",
+    "task_id": "bytea",
+    "task_path": "text",
+    "data": "bytea",
+}
+_READ_RESULT = (
+    "TABLE (r_thread_id bytea, r_checkpoint_ns bytea, r_checkpoint_id bytea,"
+    " r_parent_id bytea, r_body bytea, r_hashes bytea, r_metadata text, r_blobs bytea[],"
+    " r_elems bytea[], r_w_task bytea[], r_w_data bytea[])"
+)
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A statement stored as a function: how to create it and how to call it."""
+
+    name: str
+    create: bytes
+    call: bytes
+
+    @classmethod
+    def of(
+        cls, schema: str | None, kind: str, statement: bytes, result: str, volatility: str
+    ) -> Routine:
+        names: list[str] = []
+        formats: dict[str, bytes] = {}
+        for m in _PARAM.finditer(statement):
+            name = m.group(1).decode()
+            if name not in formats:
+                names.append(name)
+                formats[name] = m.group(2)
+        body = _PARAM.sub(lambda m: b"p_" + m.group(1), statement)
+        args = ", ".join(f"p_{n} {_PARAM_TYPES[n]}" for n in names)
+        tail = (
+            (
+                f"({args}) RETURNS {result} LANGUAGE plpgsql {volatility} AS $lg$\n"
+                "BEGIN\nRETURN QUERY "
+            ).encode()
+            + body
+            + b";\nEND\n$lg$"
+        )
+        digest = hashlib.blake2b(tail, digest_size=5).hexdigest()
+        name = f"lg_{kind}_{digest}"
+        ident = sql.Identifier(schema, name) if schema else sql.Identifier(name)
+        qualified = ident.as_bytes(None)
+        call = (
+            b"SELECT * FROM "
+            + qualified
+            + b"("
+            + b", ".join(
+                b"%(" + n.encode() + b")" + formats[n] + b"::" + _PARAM_TYPES[n].encode()
+                for n in names
+            )
+            + b")"
+        )
+        return cls(name, b"CREATE OR REPLACE FUNCTION " + qualified + tail, call)
+
+
 @dataclass(frozen=True)
 class Statements:
     """The saver's statements, rendered for one schema (None: the search_path)."""
@@ -425,6 +511,10 @@ class Statements:
     lock_thread_shared: Query
     set_timeout: Query
     tables: dict[str, sql.Identifier]
+    routines: list[Routine] = field(default_factory=list)
+    calls: dict[bytes, bytes] = field(default_factory=dict)
+    """Statement -> the call of its routine (see ``Routine``)."""
+    routines_exist: Query = b"SELECT true"
 
     @classmethod
     def build(cls, schema: str | None) -> Statements:
@@ -473,7 +563,7 @@ class Statements:
             WHERE EXCLUDED.body <> ''::bytea
             RETURNING 1
         """
-        return cls(
+        stmts = cls(
             schema=schema,
             create_schema=(
                 sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
@@ -662,6 +752,41 @@ class Statements:
             lock_thread_shared=sql.SQL("SELECT pg_advisory_xact_lock_shared(%(lock)s::int8)"),
             set_timeout=sql.SQL("SELECT set_config('statement_timeout', %s, true)"),
             tables=names,
+        )
+        kinds = {
+            "get_latest": (stmts.get_latest, _READ_RESULT, "STABLE"),
+            "get_by_id": (stmts.get_by_id, _READ_RESULT, "STABLE"),
+            "put": (stmts.put, "SETOF integer", "VOLATILE"),
+            "put_writes": (
+                stmts.put_writes,
+                "TABLE (r_sid bigint, r_inserted boolean)",
+                "VOLATILE",
+            ),
+        }
+        routines: list[Routine] = []
+        calls: dict[bytes, bytes] = {}
+        for kind, (statement, result, volatility) in kinds.items():
+            assert isinstance(statement, bytes)
+            routine = Routine.of(schema, kind, statement, result, volatility)
+            routines.append(routine)
+            calls[statement] = routine.call
+        exist = sql.SQL("SELECT {}").format(
+            sql.SQL(" AND ").join(
+                sql.SQL("to_regproc({}) IS NOT NULL").format(
+                    sql.Literal(
+                        (
+                            sql.Identifier(schema, r.name) if schema else sql.Identifier(r.name)
+                        ).as_string(None)
+                    )
+                )
+                for r in routines
+            )
+        )
+        return dataclasses.replace(
+            stmts,
+            routines=routines,
+            calls=calls,
+            routines_exist=exist,
         )
 
     def list_page(self, conditions: list[sql.Composable]) -> bytes:

@@ -166,8 +166,15 @@ class _SyncCore(BasePostgresSaver):
         """Run one statement and return its rows.
 
         With a pool, a connection the server dropped is replaced once: every statement
-        run through here is a read or an idempotent write.
+        run through here is a read or an idempotent write. Unprepared (``prepare=False``),
+        a statement stored as a routine is called as such (see ``_sql.Routine``).
         """
+        if not self.prepare and isinstance(stmt, bytes) and stmt in self._stmts.calls:
+            if self._routines is None:
+                found = self._fetch(self._stmts.routines_exist, {})
+                self._routines = bool(found and found[0][0])
+            if self._routines:
+                stmt = self._stmts.calls[stmt]
         if self.pool is None and not tx and self.pipe is None and self.statement_timeout is None:
             # the common case (one autocommit connection): one statement on a cursor kept
             # for this connection, without per-call cursor and context-manager set-up
@@ -294,6 +301,15 @@ class _SyncCore(BasePostgresSaver):
                     last,
                     time.monotonic() - started,
                 )
+            cur.execute(stmts.routines_exist, prepare=False)
+            row = cur.fetchone()
+            if not (row and row[0]):
+                with conn.transaction():
+                    cur.execute(stmts.lock, prepare=False)
+                    for routine in stmts.routines:
+                        cur.execute(routine.create, prepare=False)
+                logger.info("setup: created the functions of unprepared calls")
+            self._routines = True
 
     # ------------------------------------------------------------------ reads
 

@@ -132,6 +132,7 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         self.prepare: bool | None = True if prepare else False
         self.statement_timeout = statement_timeout
         self._stmts = Statements.build(schema)
+        self._routines: bool | None = None  # whether setup() stored the routines
         self._known = _rows.KnownLists()
         self._list_cache = codec.ListCache()
         self._plans: dict[tuple[bytes, bytes], codec.BodyPlan] = {}
