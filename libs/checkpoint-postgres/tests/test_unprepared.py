@@ -109,3 +109,20 @@ def test_routine_names_follow_the_statements(schema: str | None) -> None:
     assert set(a.calls) == {a.get_latest, a.get_by_id, a.put, a.put_writes}
     other = Statements.build("other")
     assert [r.name for r in other.routines] != [r.name for r in a.routines]
+
+
+@pytest.mark.parametrize("options", [{"pipeline": True}, {"statement_timeout": 5.0}])
+def test_unprepared_with_pipeline_or_timeout(
+    pg_uri: str, pg_schema: str, options: dict[str, Any]
+) -> None:
+    with PostgresSaver.from_conn_string(
+        pg_uri, schema=pg_schema, prepare=False, **options
+    ) as saver:
+        saver.setup()
+        previous = None
+        for n in range(3):
+            previous = _step(saver, "t", previous, n)
+        got = saver.get_tuple(config("t"))
+        assert got is not None and got.checkpoint["channel_values"]["n"] == 2
+        assert got.pending_writes == [("task-2", "n", 2), ("task-2", "out", "w2")]
+        assert saver._routines is True
