@@ -27,6 +27,18 @@ def _step(saver: Any, thread: str, previous: dict[str, Any] | None, n: int) -> d
     return cp
 
 
+def _run(saver: Any, steps: int) -> Any:
+    """``steps`` steps of thread ``t``; returns its latest tuple, checked."""
+    previous = None
+    for n in range(steps):
+        previous = _step(saver, "t", previous, n)
+    got = saver.get_tuple(config("t"))
+    last = steps - 1
+    assert got is not None and got.checkpoint["channel_values"]["n"] == last
+    assert got.pending_writes == [(f"task-{last}", "n", last), (f"task-{last}", "out", f"w{last}")]
+    return got
+
+
 def _calls(conn: psycopg.Connection[Any], schema: str) -> dict[str, int]:
     rows = conn.execute(
         "SELECT funcname, calls FROM pg_stat_user_functions WHERE schemaname = %s", (schema,)
@@ -39,12 +51,7 @@ def test_unprepared_saver_calls_the_routines(pg_uri: str, pg_schema: str) -> Non
         conn.execute("SET track_functions = 'pl'")
         saver = PostgresSaver(conn, schema=pg_schema, prepare=False)
         saver.setup()
-        previous = None
-        for n in range(4):
-            previous = _step(saver, "t", previous, n)
-        got = saver.get_tuple(config("t"))
-        assert got is not None and got.checkpoint["channel_values"]["n"] == 3
-        assert got.pending_writes == [("task-3", "n", 3), ("task-3", "out", "w3")]
+        got = _run(saver, 4)
         older = saver.get_tuple(config("t", got.parent_config["configurable"]["checkpoint_id"]))  # type: ignore[index]
         assert older is not None and older.checkpoint["channel_values"]["n"] == 2
         assert conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone() == (0,)
@@ -66,11 +73,7 @@ def test_without_the_routines_statements_are_used(pg_uri: str, pg_schema: str) -
         for name in names:  # as if an earlier release had run setup()
             conn.execute(sql.SQL("DROP FUNCTION {}").format(sql.Identifier(pg_schema, name)))
     with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema, prepare=False) as saver:
-        previous = None
-        for n in range(3):
-            previous = _step(saver, "t", previous, n)
-        got = saver.get_tuple(config("t"))
-        assert got is not None and got.checkpoint["channel_values"]["n"] == 2
+        _run(saver, 3)
         assert saver._routines is False
         saver.setup()  # creates them
         assert saver._routines is True
@@ -119,10 +122,5 @@ def test_unprepared_with_pipeline_or_timeout(
         pg_uri, schema=pg_schema, prepare=False, **options
     ) as saver:
         saver.setup()
-        previous = None
-        for n in range(3):
-            previous = _step(saver, "t", previous, n)
-        got = saver.get_tuple(config("t"))
-        assert got is not None and got.checkpoint["channel_values"]["n"] == 2
-        assert got.pending_writes == [("task-2", "n", 2), ("task-2", "out", "w2")]
+        _run(saver, 3)
         assert saver._routines is True
