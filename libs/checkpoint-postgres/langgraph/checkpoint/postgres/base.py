@@ -194,14 +194,15 @@ class BasePostgresSaver(BaseCheckpointSaver[str]):
         dumps = self.serde.dumps_typed
         thread_key = _k(thread_id)
         ns_key = _k(ns)
+        hash_key = self._hash_key()
         enc = codec.encode_checkpoint(
             checkpoint,
             new_versions,
             dumps,
             hash_dumps=self._hash_dumps(),
-            hash_key=self._hash_key(),
+            hash_key=hash_key,
             list_cache=self._list_cache,
-            scope=(self._hash_key(), thread_key, ns_key),
+            scope=(hash_key, thread_key, ns_key),
         )
         meta = codec.dumps_metadata(
             _strip_nul(get_serializable_checkpoint_metadata(config, metadata))
