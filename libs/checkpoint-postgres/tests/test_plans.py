@@ -1,0 +1,99 @@
+"""The server's estimates of the read statements stay below its JIT threshold.
+
+PostgreSQL JIT-compiles a plan whose estimated cost exceeds ``jit_above_cost`` (100,000
+by default; JIT is on by default where the server has LLVM). Compiling a read costs
+hundreds of milliseconds, and a prepared statement is planned afresh for each of its
+first five executions on a connection: a saver whose list page was estimated above the
+threshold took 350-500 ms for each of the first five ``list()`` calls of every
+connection, against 10 ms afterwards. The estimates are checked here, so the test holds
+on servers built without LLVM too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from langgraph.checkpoint.base import _codec as codec
+from langgraph.checkpoint.base import empty_checkpoint
+from langgraph.checkpoint.postgres import PostgresSaver
+
+JIT_ABOVE_COST = 100_000  # the server default of jit_above_cost
+HISTORY = 200
+
+
+@pytest.fixture
+def saver(pg_uri: str, pg_schema: str) -> Iterator[PostgresSaver]:
+    with PostgresSaver.from_conn_string(pg_uri, schema=pg_schema) as saver:
+        saver.setup()
+        for thread, steps in (("long", HISTORY), *((f"short{i}", 5) for i in range(20))):
+            parent: str | None = None
+            messages: list[dict[str, Any]] = []
+            for step in range(steps):
+                messages = [*messages, {"role": "user", "content": f"{thread} {step}"}]
+                cp = empty_checkpoint()
+                cp["channel_values"] = {"messages": messages, "step": step}
+                cp["channel_versions"] = {"messages": step + 1, "step": step + 1}
+                configurable = {"thread_id": thread, "checkpoint_ns": ""}
+                if parent is not None:
+                    configurable["checkpoint_id"] = parent
+                saved = saver.put(
+                    {"configurable": configurable},
+                    cp,
+                    {"source": "loop", "step": step},
+                    dict(cp["channel_versions"]),
+                )
+                saver.put_writes(saved, [("messages", [{"role": "ai"}]), ("step", 1)], "task")
+                parent = cp["id"]
+        with psycopg.connect(pg_uri, autocommit=True) as conn:
+            conn.execute(sql.SQL("ANALYZE {}.lg_checkpoints").format(sql.Identifier(pg_schema)))
+            conn.execute(sql.SQL("ANALYZE {}.lg_elements").format(sql.Identifier(pg_schema)))
+            conn.execute(sql.SQL("ANALYZE {}.lg_writes").format(sql.Identifier(pg_schema)))
+        yield saver
+
+
+def _reads(saver: PostgresSaver) -> Iterator[tuple[str, bytes, dict[str, Any]]]:
+    """Each read statement the saver sends, with the parameters it sends them with."""
+    latest = {"configurable": {"thread_id": "long"}}
+    stmt, params, _ = saver._get_params(latest)
+    yield "get_tuple latest", stmt, params
+    middle = list(saver.list(latest))[HISTORY // 2].config
+    stmt, params, _ = saver._get_params(middle)
+    yield "get_tuple by id", stmt, params
+    for name, config, kwargs in (
+        ("list, first page", latest, {}),
+        ("list, largest page", latest, {"_produced": 10_000}),
+        ("list limit=10", latest, {"limit": 10}),
+        ("list before", latest, {"before": middle}),
+        ("list filter", latest, {"filter": {"source": "loop"}}),
+        ("list every thread", None, {"_produced": 10_000}),
+    ):
+        produced = kwargs.pop("_produced", 0)
+        plan = codec.plan_list(config, **kwargs)
+        stmt, params, _ = saver._list_query(plan)
+        params["page_size"] = codec.page_size(plan, produced)
+        yield name, stmt, params
+
+
+def test_reads_are_estimated_below_the_jit_threshold(saver: PostgresSaver) -> None:
+    assert saver.conn is not None
+    costs: dict[str, float] = {}
+    compiled: list[str] = []
+    with saver.conn.cursor(binary=True) as cur:
+        cur.execute(sql.SQL("SET jit_above_cost = {}").format(sql.Literal(JIT_ABOVE_COST)))
+        for name, stmt, params in _reads(saver):
+            cur.execute(b"EXPLAIN (FORMAT JSON) " + stmt, params)
+            row = cur.fetchone()
+            assert row is not None
+            costs[name] = row[0][0]["Plan"]["Total Cost"]
+            if "JIT" in row[0][0]:  # only where the server can compile
+                compiled.append(name)
+        cur.execute("RESET jit_above_cost")
+    assert len(costs) == 8
+    too_costly = {name: cost for name, cost in costs.items() if cost >= JIT_ABOVE_COST}
+    assert not too_costly, f"estimated above jit_above_cost: {too_costly}"
+    assert not compiled
