@@ -728,14 +728,14 @@ class Statements:
                 RETURNING c.thread_id, c.sid
                 """
             ),
-            gc_elements=q(
+            gc_elements=q(  # positions as in _READ: a series is estimated at 1,000 rows
                 """
                 WITH refs AS MATERIALIZED (
                     SELECT DISTINCT c.thread_id, substr(r.b, 16 * i + 1, 16) AS hash,
                         16 * i >= length(r.b) - length(c.chunks) AS chunk
                     FROM {checkpoints} c
                     CROSS JOIN LATERAL (SELECT c.hashes || c.brefs || c.chunks AS b) r
-                    CROSS JOIN LATERAL generate_series(0, length(r.b) / 16 - 1) AS i
+                    CROSS JOIN LATERAL unnest(ARRAY(SELECT generate_series(0, length(r.b) / 16 - 1))) AS i
                     WHERE c.thread_id = ANY(%(threads)b)
                 ), live AS MATERIALIZED (
                     SELECT thread_id, hash FROM refs
@@ -743,7 +743,7 @@ class Statements:
                     SELECT k.thread_id, substr(k.value, 16 * i + 1, 16)
                     FROM refs
                     JOIN {elements} k ON k.thread_id = refs.thread_id AND k.hash = refs.hash
-                    CROSS JOIN LATERAL generate_series(0, length(k.value) / 16 - 1) AS i
+                    CROSS JOIN LATERAL unnest(ARRAY(SELECT generate_series(0, length(k.value) / 16 - 1))) AS i
                     WHERE refs.chunk
                 )
                 DELETE FROM {elements} e WHERE e.thread_id = ANY(%(threads)b)
