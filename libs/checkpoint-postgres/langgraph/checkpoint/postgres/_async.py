@@ -476,6 +476,7 @@ class _AsyncCore(BasePostgresSaver):
             await cur.execute(stmts.delete_writes, {"sids": sids}, prepare=False)
             threads = sorted({bytes(thread) for thread, _sid in deleted})
             await cur.execute(stmts.lock_threads, {"locks": self._lock_keys(threads)})
+            await cur.execute(stmts.no_jit, prepare=False)  # this transaction only
             await cur.execute(stmts.gc_elements, {"threads": threads}, prepare=False)
 
     async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:

@@ -512,6 +512,7 @@ class Statements:
     copy_writes: Query
     prune_keep: Query
     gc_elements: Query
+    no_jit: Query
     lock_threads: Query
     lock_thread_shared: Query
     set_timeout: Query
@@ -728,14 +729,17 @@ class Statements:
                 RETURNING c.thread_id, c.sid
                 """
             ),
-            gc_elements=q(  # positions as in _READ: a series is estimated at 1,000 rows
+            # gc_elements expands every reference of the threads' checkpoints, an estimate
+            # of 1,000 rows each: the server would JIT-compile it (300-700 ms for a
+            # 1,000-checkpoint thread that runs in 70 ms), hence no_jit in its transaction
+            gc_elements=q(
                 """
                 WITH refs AS MATERIALIZED (
                     SELECT DISTINCT c.thread_id, substr(r.b, 16 * i + 1, 16) AS hash,
                         16 * i >= length(r.b) - length(c.chunks) AS chunk
                     FROM {checkpoints} c
                     CROSS JOIN LATERAL (SELECT c.hashes || c.brefs || c.chunks AS b) r
-                    CROSS JOIN LATERAL unnest(ARRAY(SELECT generate_series(0, length(r.b) / 16 - 1))) AS i
+                    CROSS JOIN LATERAL generate_series(0, length(r.b) / 16 - 1) AS i
                     WHERE c.thread_id = ANY(%(threads)b)
                 ), live AS MATERIALIZED (
                     SELECT thread_id, hash FROM refs
@@ -743,7 +747,7 @@ class Statements:
                     SELECT k.thread_id, substr(k.value, 16 * i + 1, 16)
                     FROM refs
                     JOIN {elements} k ON k.thread_id = refs.thread_id AND k.hash = refs.hash
-                    CROSS JOIN LATERAL unnest(ARRAY(SELECT generate_series(0, length(k.value) / 16 - 1))) AS i
+                    CROSS JOIN LATERAL generate_series(0, length(k.value) / 16 - 1) AS i
                     WHERE refs.chunk
                 )
                 DELETE FROM {elements} e WHERE e.thread_id = ANY(%(threads)b)
@@ -751,6 +755,7 @@ class Statements:
                     SELECT 1 FROM live l WHERE l.thread_id = e.thread_id AND l.hash = e.hash)
                 """
             ),
+            no_jit=sql.SQL("SELECT set_config('jit', 'off', true)"),
             lock_threads=sql.SQL(
                 "SELECT pg_advisory_xact_lock(k) FROM unnest(%(locks)b::int8[]) AS k"
             ),

@@ -476,6 +476,7 @@ class _SyncCore(BasePostgresSaver):
             cur.execute(stmts.delete_writes, {"sids": sids}, prepare=False)
             threads = sorted({bytes(thread) for thread, _sid in deleted})
             cur.execute(stmts.lock_threads, {"locks": self._lock_keys(threads)})
+            cur.execute(stmts.no_jit, prepare=False)  # this transaction only
             cur.execute(stmts.gc_elements, {"threads": threads}, prepare=False)
 
     def delete_for_runs(self, run_ids: Sequence[str]) -> None:
