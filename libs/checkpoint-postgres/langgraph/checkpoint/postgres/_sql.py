@@ -346,18 +346,30 @@ MIGRATIONS: list[str | tuple[str, ...]] = [
 #          prefix of ``%(known)b`` (the client holds them), NULL at a position whose hash
 #          equals the same position of ``%(known)b``, or whose element is missing,
 #   w_task, w_data: task ids and ``data`` of the pending-writes rows (NULL when none).
-# Positions are ``unnest(ARRAY(SELECT generate_series(...)))``, not ``generate_series``
-# alone: the planner estimates a series with a computed bound at 1,000 rows, which put a
-# 64-row list page at about 500,000 cost units, above ``jit_above_cost``, and each of the
-# first five executions of a prepared statement on a connection (custom plans) was then
-# JIT-compiled for 350-500 ms. An ARRAY subquery is estimated at 10 elements.
+# Positions ({brefs_at}, {hashes_at}, {chunks_at}): the planner estimates a
+# ``generate_series`` with a computed bound at 1,000 rows. That is harmless for one row
+# (get_tuple: about 25,000 cost units) but put a 64-row list page at about 500,000, above
+# ``jit_above_cost``, and each of the first five executions of a prepared statement on a
+# connection (custom plans) was then JIT-compiled for 350-500 ms. A list page takes them
+# from ``unnest(ARRAY(SELECT generate_series(...)))``, estimated at 10 elements, which
+# costs a one-row read about 7 us more, so get_tuple keeps the plain series.
+_ROW_POSITIONS = "generate_series(0, length({}) / 16 - 1)"
+_PAGE_POSITIONS = "unnest(ARRAY(SELECT generate_series(0, length({}) / 16 - 1)))"
+
+
+def _positions(template: str) -> dict[str, sql.Composable]:
+    """The position placeholders of ``_READ``, filled from ``template``."""
+    columns = {"brefs_at": "c.brefs", "hashes_at": "h.hashes", "chunks_at": "c.chunks"}
+    return {key: sql.SQL(template.format(column)) for key, column in columns.items()}
+
+
 _READ = """
 SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, h.hashes,
     c.metadata::text,
     ARRAY(
         SELECT (SELECT b.value FROM {elements} b
                 WHERE b.thread_id = c.thread_id AND b.hash = substr(c.brefs, 16 * i + 1, 16))
-        FROM unnest(ARRAY(SELECT generate_series(0, length(c.brefs) / 16 - 1))) AS i
+        FROM {brefs_at} AS i
         ORDER BY i
     ) AS blobs,
     CASE WHEN substr(%(known)b::bytea, 1, length(h.hashes)) = h.hashes THEN NULL ELSE ARRAY(
@@ -367,7 +379,7 @@ SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_id, c.body, h.has
             ELSE (SELECT e.value FROM {elements} e
                   WHERE e.thread_id = c.thread_id AND e.hash = substr(h.hashes, 16 * i + 1, 16))
             END
-        FROM unnest(ARRAY(SELECT generate_series(0, length(h.hashes) / 16 - 1))) AS i
+        FROM {hashes_at} AS i
         ORDER BY i
     ) END AS elems,
     w.w_task, w.w_data
@@ -381,7 +393,7 @@ CROSS JOIN LATERAL (
     ELSE (
         SELECT CASE WHEN count(k.value) = count(*)
             THEN string_agg(k.value, ''::bytea ORDER BY i) END
-        FROM unnest(ARRAY(SELECT generate_series(0, length(c.chunks) / 16 - 1))) AS i
+        FROM {chunks_at} AS i
         LEFT JOIN LATERAL (
             SELECT e.value FROM {elements} e
             WHERE e.thread_id = c.thread_id AND e.hash = substr(c.chunks, 16 * i + 1, 16)
@@ -558,7 +570,11 @@ class Statements:
         )
 
         def read(page_sql: str) -> bytes:  # one row at most: no ORDER BY
-            return sql.SQL(_READ).format(page=q(page_sql), **names).as_bytes(None)
+            return (
+                sql.SQL(_READ)
+                .format(page=q(page_sql), **_positions(_ROW_POSITIONS), **names)
+                .as_bytes(None)
+            )
 
         writes_key = " WHERE sid = %(sid)s AND task_id = %(task_id)s"
         upsert_checkpoint = """
@@ -807,4 +823,8 @@ class Statements:
             " ORDER BY checkpoint_id DESC, thread_id DESC, checkpoint_ns DESC"
             " LIMIT %(page_size)s"
         ).format(cols=sql.SQL(_PAGE_COLUMNS), checkpoints=self.tables["checkpoints"], where=where)
-        return sql.SQL(_READ + _READ_ORDER).format(page=page, **self.tables).as_bytes(None)
+        return (
+            sql.SQL(_READ + _READ_ORDER)
+            .format(page=page, **_positions(_PAGE_POSITIONS), **self.tables)
+            .as_bytes(None)
+        )
