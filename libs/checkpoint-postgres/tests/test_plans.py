@@ -7,7 +7,7 @@ first five executions on a connection: a saver whose list page was estimated abo
 threshold took 350-500 ms for each of the first five ``list()`` calls of every
 connection, against 10 ms afterwards. The reads' estimates are checked here, so the test
 holds on servers built without LLVM too. The garbage collection of ``prune`` and
-``delete_for_runs`` is estimated by the size of the threads (300-700 ms of compiling for
+``delete_for_runs`` is estimated by the size of the threads (280-470 ms of compiling for
 a 1,000-checkpoint thread it collects in 70 ms): it runs with ``jit`` off for its
 transaction.
 """

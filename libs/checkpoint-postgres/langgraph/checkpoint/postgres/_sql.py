@@ -746,8 +746,8 @@ class Statements:
                 """
             ),
             # gc_elements expands every reference of the threads' checkpoints, an estimate
-            # of 1,000 rows each: the server would JIT-compile it (300-700 ms for a
-            # 1,000-checkpoint thread that runs in 70 ms), hence no_jit in its transaction
+            # of 1,000 rows each: the server would JIT-compile it (a 1,000-checkpoint
+            # thread: 360-700 ms with JIT, 70 ms without), hence no_jit in its transaction
             gc_elements=q(
                 """
                 WITH refs AS MATERIALIZED (
